@@ -1,0 +1,306 @@
+"""Turn one OR11 order object into plain, validated values.
+
+``parse_order`` is the only place that knows the shape of Mirakl's order payload. It returns
+dicts of Python values (``Decimal`` amounts, ISO country codes, per-line SKUs, taxes and
+promotions) that the Odoo importer maps onto records, and raises ``OrderDataError`` with a
+message naming the field when the payload cannot be imported as it is.
+"""
+
+import hashlib
+from decimal import Decimal
+
+from .amounts import dec, quantize, spread
+
+TAX_INCLUDED = "TAX_INCLUDED"
+TAX_EXCLUDED = "TAX_EXCLUDED"
+
+# Order states in which Mirakl no longer expects anything from the shop for the whole order.
+CLOSED_STATES = ("CANCELED", "REFUSED")
+LINE_DROPPED_STATES = ("CANCELED", "REFUSED")
+
+# ISO 3166-1 alpha-3 -> alpha-2 for the codes Mirakl sends (country_iso_code is alpha-3).
+# Odoo stores alpha-2 codes; anything else is resolved by the caller from its country table.
+ISO3_TO_ISO2 = {
+    "AUT": "AT", "BEL": "BE", "BGR": "BG", "CAN": "CA", "CHE": "CH", "CYP": "CY", "CZE": "CZ",
+    "DEU": "DE", "DNK": "DK", "ESP": "ES", "EST": "EE", "FIN": "FI", "FRA": "FR", "GBR": "GB",
+    "GRC": "GR", "HRV": "HR", "HUN": "HU", "IRL": "IE", "ISL": "IS", "ITA": "IT", "LIE": "LI",
+    "LTU": "LT", "LUX": "LU", "LVA": "LV", "MCO": "MC", "MLT": "MT", "NLD": "NL", "NOR": "NO",
+    "POL": "PL", "PRT": "PT", "ROU": "RO", "SVK": "SK", "SVN": "SI", "SWE": "SE", "USA": "US",
+    "MEX": "MX", "AUS": "AU", "NZL": "NZ", "JPN": "JP", "CHN": "CN", "BRA": "BR", "TUR": "TR",
+    "UKR": "UA", "SRB": "RS", "MAR": "MA", "ZAF": "ZA", "IND": "IN", "SGP": "SG", "KOR": "KR",
+}
+
+
+class OrderDataError(ValueError):
+    """The order payload cannot be imported; the message names the order and the field."""
+
+    def __init__(self, order_id, message):
+        self.order_id = order_id
+        super().__init__("Mirakl order %s: %s" % (order_id or "?", message))
+
+
+def _get(data, *path):
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _amount(order_id, value, field):
+    try:
+        return quantize(dec(value, field))
+    except ValueError as error:
+        raise OrderDataError(order_id, str(error))
+
+
+def _taxes(order_id, taxes, field):
+    result = []
+    for index, tax in enumerate(taxes or []):
+        code = (tax or {}).get("code")
+        if not code:
+            raise OrderDataError(order_id, "%s[%d].code is missing" % (field, index))
+        rate = tax.get("rate")
+        result.append({
+            "code": str(code),
+            "rate": None if rate is None else dec(rate, "%s[%d].rate" % (field, index)),
+            "amount": _amount(order_id, tax.get("amount"), "%s[%d].amount" % (field, index)),
+        })
+    return result
+
+
+def address_values(address):
+    """Plain address values, or None when Mirakl hides the address (before acceptance)."""
+    if not address or not (address.get("street_1") or address.get("city")):
+        return None
+    iso3 = (address.get("country_iso_code") or "").upper()
+    first, last = address.get("firstname") or "", address.get("lastname") or ""
+    return {
+        "name": " ".join(p for p in (first, last) if p).strip(),
+        "company": address.get("company") or "",
+        "street": address.get("street_1") or "",
+        "street2": " ".join(
+            p for p in (address.get("street_2"), address.get("additional_info")) if p
+        ),
+        "zip": address.get("zip_code") or "",
+        "city": address.get("city") or "",
+        "state": address.get("state") or "",
+        "country_iso3": iso3,
+        "country_code": ISO3_TO_ISO2.get(iso3, iso3 if len(iso3) == 2 else ""),
+        "country_label": address.get("country") or "",
+        "phone": address.get("phone") or address.get("phone_secondary") or "",
+    }
+
+
+def address_fingerprint(values):
+    """Stable hash of what makes an address the same place, case and spacing insensitive."""
+    if not values:
+        return ""
+    parts = [values.get(k, "") for k in ("name", "company", "street", "street2", "zip", "city")]
+    parts.append(values.get("country_iso3", ""))
+    text = "|".join(" ".join(str(p).lower().split()) for p in parts)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _customer(order_id, payload):
+    customer = payload.get("customer")
+    if not isinstance(customer, dict) or not customer.get("customer_id"):
+        raise OrderDataError(order_id, "customer.customer_id is missing")
+    name = " ".join(
+        p for p in (customer.get("firstname"), customer.get("lastname")) if p
+    ).strip()
+    billing = address_values(customer.get("billing_address"))
+    shipping = address_values(customer.get("shipping_address"))
+    organization = customer.get("organization") or {}
+    company = organization.get("name") or (billing or {}).get("company") or ""
+    return {
+        "customer_id": str(customer["customer_id"]),
+        "name": name or (billing or shipping or {}).get("name") or str(customer["customer_id"]),
+        "locale": customer.get("locale") or "",
+        "email": payload.get("customer_notification_email") or "",
+        "company": company,
+        "vat": organization.get("tax_identification_number") or "",
+        "billing": billing,
+        "shipping": shipping,
+        "billing_fingerprint": address_fingerprint(billing),
+        "shipping_fingerprint": address_fingerprint(shipping),
+    }
+
+
+def _promotions(order_id, promotions, field):
+    result = []
+    for index, promo in enumerate(promotions or []):
+        config = promo.get("configuration") or {}
+        result.append({
+            "id": str(promo.get("id") or ""),
+            "type": config.get("type") or "",
+            "description": config.get("internal_description") or "",
+            "deduced_amount": _amount(
+                order_id, promo.get("deduced_amount"), "%s[%d].deduced_amount" % (field, index)
+            ),
+            "offered_quantity": promo.get("offered_quantity") or 0,
+            "promo_code": promo.get("promo_code") or "",
+        })
+    return result
+
+
+def _line(order_id, index, line):
+    field = "order_lines[%d]" % index
+    line_id = line.get("order_line_id")
+    if not line_id:
+        raise OrderDataError(order_id, "%s.order_line_id is missing" % field)
+    quantity = line.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise OrderDataError(order_id, "line %s: quantity %r is not a positive integer"
+                             % (line_id, quantity))
+    skus = []
+    for key in ("offer_sku", "product_shop_sku", "product_sku"):
+        value = line.get(key)
+        if value and value not in skus:
+            skus.append(str(value))
+    if not skus:
+        raise OrderDataError(order_id, "line %s has no offer_sku nor product_sku" % line_id)
+    price = _amount(order_id, line.get("price"), "line %s price" % line_id)
+    price_unit = _amount(order_id, line.get("price_unit"), "line %s price_unit" % line_id)
+    promotions = _promotions(order_id, line.get("promotions"), "line %s promotions" % line_id)
+    deduced = sum((p["deduced_amount"] for p in promotions), Decimal(0))
+    canceled = sum(int(c.get("quantity") or 0) for c in line.get("cancelations") or [])
+    refunded = sum(int(r.get("quantity") or 0) for r in line.get("refunds") or [])
+    return {
+        "line_id": str(line_id),
+        "index": line.get("order_line_index") or index + 1,
+        "state": line.get("order_line_state") or "",
+        "state_reason": line.get("order_line_state_reason_label")
+        or line.get("order_line_state_reason_code") or "",
+        "skus": skus,
+        "offer_sku": line.get("offer_sku") or "",
+        "product_sku": line.get("product_sku") or "",
+        "title": line.get("product_title") or skus[0],
+        "quantity": quantity,
+        "price_unit": price_unit,
+        "price": price,
+        "gross": price + deduced,
+        "promotions": promotions,
+        "discount_amount": deduced,
+        "taxes": _taxes(order_id, line.get("taxes"), "line %s taxes" % line_id),
+        "shipping_price": _amount(
+            order_id, line.get("shipping_price") or 0, "line %s shipping_price" % line_id
+        ),
+        "shipping_taxes": _taxes(
+            order_id, line.get("shipping_taxes"), "line %s shipping_taxes" % line_id
+        ),
+        "commission": _amount(order_id, line.get("total_commission") or 0, "commission"),
+        "canceled_qty": canceled,
+        "refunded_qty": refunded,
+        "cancelations": line.get("cancelations") or [],
+        "refunds": line.get("refunds") or [],
+    }
+
+
+def _group_taxes(taxes):
+    grouped = {}
+    for tax in taxes:
+        key = (tax["code"], tax["rate"])
+        grouped.setdefault(key, {"code": tax["code"], "rate": tax["rate"], "amount": Decimal(0)})
+        grouped[key]["amount"] += tax["amount"]
+    return list(grouped.values())
+
+
+def parse_order(payload):
+    """Validate one OR11 order and return its values; raises OrderDataError."""
+    if not isinstance(payload, dict):
+        raise OrderDataError(None, "the order is not a JSON object")
+    order_id = payload.get("order_id")
+    if not order_id:
+        raise OrderDataError(None, "order_id is missing")
+    lines_payload = payload.get("order_lines")
+    if not lines_payload:
+        raise OrderDataError(order_id, "the order has no order_lines")
+    tax_mode = payload.get("order_tax_mode") or TAX_EXCLUDED
+    if tax_mode not in (TAX_INCLUDED, TAX_EXCLUDED):
+        raise OrderDataError(order_id, "unknown order_tax_mode %r" % tax_mode)
+    currency = payload.get("currency_iso_code")
+    if not currency:
+        raise OrderDataError(order_id, "currency_iso_code is missing")
+    lines = [_line(order_id, i, line) for i, line in enumerate(lines_payload)]
+    total_price = _amount(order_id, payload.get("total_price"), "total_price")
+    order_price = _amount(order_id, payload.get("price"), "price")
+    shipping_price = _amount(order_id, payload.get("shipping_price") or 0, "shipping_price")
+    order_promotions = _promotions(
+        order_id, _get(payload, "promotions", "applied_promotions"), "promotions"
+    )
+    order_discount = _order_discount(order_id, payload, lines)
+    shares = [Decimal(0)] * len(lines)
+    if order_discount:
+        # An order-level discount Mirakl did not allocate: spread it like an apportioned one.
+        weights = [max(line["price"], Decimal(0)) for line in lines]
+        shares = spread(order_discount, weights)
+    for line, share in zip(lines, shares, strict=True):
+        line["order_discount_share"] = share
+        line["net"] = line["price"] - share
+    taxes = [t for line in lines for t in line["taxes"]]
+    shipping_taxes = [t for line in lines for t in line["shipping_taxes"]]
+    tax_amount = sum((t["amount"] for t in taxes + shipping_taxes), Decimal(0))
+    mirakl_total = total_price
+    if order_discount and not _differs(total_price, order_price + shipping_price):
+        mirakl_total -= order_discount
+    if tax_mode == TAX_EXCLUDED:
+        mirakl_total += tax_amount
+    customer = _customer(order_id, payload)
+    return {
+        "order_id": str(order_id),
+        "commercial_id": payload.get("commercial_id") or "",
+        "state": payload.get("order_state") or "",
+        "state_reason": payload.get("order_state_reason_label")
+        or payload.get("order_state_reason_code") or "",
+        "created_date": payload.get("created_date"),
+        "last_updated_date": payload.get("last_updated_date"),
+        "acceptance_decision_date": payload.get("acceptance_decision_date"),
+        "shipping_deadline": payload.get("shipping_deadline"),
+        "customer_debited_date": payload.get("customer_debited_date"),
+        "paid": bool(payload.get("customer_debited_date")),
+        "currency": currency,
+        "tax_mode": tax_mode,
+        "payment_type": payload.get("payment_type") or payload.get("paymentType") or "",
+        "payment_workflow": payload.get("payment_workflow") or "",
+        "channel_code": _get(payload, "channel", "code") or "",
+        "channel_label": _get(payload, "channel", "label") or "",
+        "shipping_type_code": payload.get("shipping_type_code") or "",
+        "shipping_type_label": payload.get("shipping_type_label") or "",
+        "shipping_zone_code": payload.get("shipping_zone_code") or "",
+        "shipping_zone_label": payload.get("shipping_zone_label") or "",
+        "commission": _amount(order_id, payload.get("total_commission") or 0, "total_commission"),
+        "reference_for_customer": _get(payload, "references", "order_reference_for_customer")
+        or "",
+        "customer": customer,
+        "lines": lines,
+        "shipping": {
+            "price": sum((line["shipping_price"] for line in lines), Decimal(0)),
+            "taxes": _group_taxes(shipping_taxes),
+        },
+        "promotions": order_promotions,
+        "order_discount": order_discount,
+        "price": order_price,
+        "shipping_price": shipping_price,
+        "total_price": total_price,
+        "tax_amount": tax_amount,
+        "mirakl_total": mirakl_total,
+    }
+
+
+def _differs(a, b):
+    return abs(a - b) > Decimal("0.005")
+
+
+def _order_discount(order_id, payload, lines):
+    """Order-level discount not carried by any line promotion."""
+    if payload.get("order_discount") is not None:
+        explicit = _amount(order_id, payload.get("order_discount"), "order_discount")
+    else:
+        explicit = _amount(
+            order_id, _get(payload, "promotions", "total_deduced_amount") or 0,
+            "promotions.total_deduced_amount",
+        )
+    if any(line["promotions"] for line in lines):
+        return Decimal(0)
+    return explicit if explicit > 0 else Decimal(0)
