@@ -1,0 +1,93 @@
+"""Client-side call governor: keeps each operation under Mirakl's published "Maximum usage".
+
+Mirakl publishes no numeric quota, only a "Call Frequency" block per operation; going over it
+earns a 429 (and, on some operators, a warning to the seller). The table below was read from the
+"Maximum usage" line of each operation in Mirakl's seller OpenAPI document. Operations whose
+maximum is "at each page display" or similar (no number) are not governed.
+
+Paged reads count once per listing (the first page), matching Mirakl's wording "once per day and
+as many times as there are pages returned".
+"""
+
+import collections
+import time
+
+MINUTE = 60
+HOUR = 3600
+DAY = 86400
+
+# op code -> ((max calls, window seconds), ...). "OF01:with_products" is OF01 carrying products.
+SPEC_LIMITS = {
+    **{op: ((1, DAY),) for op in (
+        "A01", "A02", "A21", "AF01", "CH11", "CUR01", "DO01", "L01", "OF61", "OR75",
+        "SH11", "SH12", "SH21", "SH31", "TL03")},
+    **{op: ((1, HOUR),) for op in ("H11", "PM11", "VL11", "SH42", "SH52")},
+    **{op: ((1, MINUTE),) for op in (
+        "OR11", "OF01", "OF02", "OF03", "OF04", "OF24", "OF51", "OF52", "STO01", "STO03",
+        "PRI01", "PRI02", "PRI03", "P42", "P51", "PR03", "PR04", "OR04", "OR32")},
+    **{op: ((1, 5 * MINUTE),) for op in ("OR13", "PL11", "RT11", "ST12")},
+    "OF01:with_products": ((1, 15 * MINUTE),),
+    "P41": ((1, 15 * MINUTE),),
+    "STO02": ((1, 15),),
+    "OF53": ((1, 10),),
+    "TL04": ((1, 10),),
+    "OR14": ((1, 2),),
+    "OR07": ((60, HOUR),),
+    "OR31": ((5, 1),),
+    "TL02": ((20, MINUTE), (60, HOUR)),
+}
+
+
+class CallGovernor:
+    """Sliding-window limiter per operation.
+
+    ``overrides`` replaces the spec's limits for some operations (an empty tuple lifts the limit),
+    e.g. ``CallGovernor(overrides={"A01": ((10, 3600),)})``. ``max_wait`` is how long the client may
+    sleep to respect a limit; a longer wait raises MiraklRateLimitError with ``retry_after`` so a
+    job can be rescheduled instead of holding a worker.
+    """
+
+    def __init__(self, limits=None, overrides=None, clock=time.monotonic, max_wait=0.0):
+        self.limits = dict(SPEC_LIMITS if limits is None else limits)
+        for op, windows in (overrides or {}).items():
+            self.limits[op] = tuple(windows)
+        for op, windows in self.limits.items():
+            for calls, seconds in windows:
+                if calls < 1 or seconds <= 0:
+                    raise ValueError("invalid governor limit for %s: %r calls per %r s"
+                                     % (op, calls, seconds))
+        self.clock = clock
+        self.max_wait = max_wait
+        self._history = collections.defaultdict(collections.deque)
+
+    @classmethod
+    def unlimited(cls):
+        """A governor that never holds a call back (tests, benchmarks, operator sandboxes)."""
+        return cls(limits={})
+
+    def reserve(self, op):
+        """Record a call of ``op`` now and return 0.0, or return the seconds to wait (nothing
+        recorded) when the call would exceed a window."""
+        windows = self.limits.get(op)
+        if not windows:
+            return 0.0
+        now = self.clock()
+        history = self._history[op]
+        longest = max(seconds for _calls, seconds in windows)
+        while history and history[0] <= now - longest:
+            history.popleft()
+        wait = 0.0
+        for calls, seconds in windows:
+            recent = [at for at in history if at > now - seconds]
+            if len(recent) >= calls:
+                wait = max(wait, recent[-calls] + seconds - now)
+        if wait > 0:
+            return wait
+        history.append(now)
+        return 0.0
+
+    def release(self, op):
+        """Forget the latest reserved call of ``op`` (it never reached Mirakl)."""
+        history = self._history.get(op)
+        if history:
+            history.pop()
