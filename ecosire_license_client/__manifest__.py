@@ -1,6 +1,6 @@
 {
     "name": "ECOSIRE Licence Client",
-    "summary": "Activate, verify and enforce signed ECOSIRE licences per Odoo domain (up to 3 activations)",
+    "summary": "Activate, verify and enforce signed ECOSIRE licences per Odoo domain",
     "version": "1.0.0",
     "category": "Administration",
     "license": "LGPL-3",
@@ -8,6 +8,11 @@
     "website": "https://github.com/ecosire/mirakl-connector",
     "depends": ["base", "base_setup", "mail"],
     "external_dependencies": {"python": ["cryptography", "requests"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "views/ecosire_license_views.xml",
+        "views/ecosire_license_offline_wizard_views.xml",
+    ],
     "installable": True,
 }

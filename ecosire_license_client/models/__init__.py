@@ -1,0 +1,2 @@
+from . import ecosire_license
+from . import ecosire_license_mixin

@@ -1,0 +1,1 @@
+from . import ecosire_license_offline_wizard
