@@ -1,0 +1,1 @@
+"""Reference ECOSIRE licence server (dev/test tool; never shipped inside an addon)."""
