@@ -1,0 +1,1 @@
+"""A local, stateful Mirakl seller API for tests, benchmarks and the demo (stdlib only)."""

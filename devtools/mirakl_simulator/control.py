@@ -1,0 +1,146 @@
+"""The /_sim control API: what the operator, the customer and the tests do to the simulator."""
+
+import json
+
+from .clock import format_datetime
+from .web import ApiError, Response
+
+# advance(order, action): operator and customer moves a seller cannot make through the API.
+ACTIONS = (
+    "validate",
+    "accept",
+    "refuse",
+    "debit",
+    "ship",
+    "ready_for_collection",
+    "receive",
+    "close",
+    "auto_refuse",
+    "cancel",
+    "open_incident",
+    "pay_refunds",
+)
+
+
+def apply_step(sim, order, action, now, line_id=None):
+    if action == "accept":
+        order.decide([(line.line_id, True) for line in order.lines], now)
+    elif action == "accept_pending_debit":
+        order.decide([(line.line_id, True) for line in order.lines], now)
+        order.require("WAITING_DEBIT_PAYMENT")
+        order._set_state("WAITING_DEBIT", now)
+    elif action == "refuse":
+        order.decide([(line.line_id, False) for line in order.lines], now)
+    elif action == "open_incident":
+        order.open_incident(line_id or order.lines[0].line_id, now)
+    elif action in ACTIONS:
+        getattr(order, action)(now)
+    else:
+        raise ApiError(400, "Unknown action '%s' (one of %s)" % (action, ", ".join(ACTIONS)))
+
+
+def _body(request):
+    if not request.body:
+        return {}
+    try:
+        return json.loads(request.body)
+    except ValueError as error:
+        raise ApiError(400, "Malformed JSON: %s" % error)
+
+
+def _find_order(sim, order_id):
+    for shop in sim.shops.values():
+        if order_id in shop.orders:
+            return shop.orders[order_id]
+    raise ApiError(404, "No order %s" % order_id)
+
+
+def reset(sim, request):
+    sim.reset(seed=bool(_body(request).get("seed")))
+    return Response.empty()
+
+
+def list_shops(sim, request):
+    return Response.json(
+        {
+            "shops": [shop.describe() for shop in sim.shops.values()],
+            "multi_shop_api_key": next(k for k, ids in sim.keys.items() if len(ids) > 1),
+        }
+    )
+
+
+def create_order(sim, request):
+    spec = _body(request)
+    order = sim.create_order(sim.shop_for(spec.get("shop_id")), spec)
+    return Response.json(order.to_api(), status=201)
+
+
+def get_order(sim, request):
+    return Response.json(_find_order(sim, request.path_params["order_id"]).to_api())
+
+
+def advance_order(sim, request):
+    body = _body(request)
+    order = _find_order(sim, request.path_params["order_id"])
+    apply_step(sim, order, body.get("action"), sim.now(), body.get("line_id"))
+    return Response.json(order.to_api())
+
+
+def clock(sim, request):
+    if request.method == "POST":
+        sim.move_clock(float(_body(request).get("seconds", 0)))
+    return Response.json({"now": format_datetime(sim.now())})
+
+
+def add_fault(sim, request):
+    body = _body(request)
+    if not body.get("operation") or not body.get("kind"):
+        raise ApiError(400, "operation and kind are required")
+    sim.add_fault(
+        body["operation"],
+        str(body["kind"]),
+        body.get("count", 1),
+        body.get("retry_after", 1),
+        body.get("seconds", 5.0),
+    )
+    return Response.empty()
+
+
+def clear_faults(sim, request):
+    sim.faults.clear()
+    return Response.empty()
+
+
+def request_log(sim, request):
+    return Response.json({"requests": sim.log})
+
+
+def clear_request_log(sim, request):
+    sim.log.clear()
+    return Response.empty()
+
+
+def violations(sim, request):
+    return Response.json({"validating": sim.validator is not None, "violations": sim.violations})
+
+
+def rate_limits(sim, request):
+    sim.rate_limiter.enabled = bool(_body(request).get("enabled"))
+    sim.rate_limiter.reset()
+    return Response.json({"enabled": sim.rate_limiter.enabled})
+
+
+def register(router):
+    router.add("POST", "/_sim/reset", "reset", reset)
+    router.add("GET", "/_sim/shops", "shops", list_shops)
+    router.add("POST", "/_sim/orders", "create_order", create_order)
+    router.add("GET", "/_sim/orders/{order_id}", "get_order", get_order)
+    router.add("POST", "/_sim/orders/{order_id}/advance", "advance", advance_order)
+    router.add("GET", "/_sim/clock", "clock", clock)
+    router.add("POST", "/_sim/clock", "move_clock", clock)
+    router.add("POST", "/_sim/faults", "inject_fault", add_fault)
+    router.add("DELETE", "/_sim/faults", "clear_faults", clear_faults)
+    router.add("GET", "/_sim/requests", "request_log", request_log)
+    router.add("DELETE", "/_sim/requests", "clear_request_log", clear_request_log)
+    router.add("GET", "/_sim/violations", "violations", violations)
+    router.add("POST", "/_sim/rate_limits", "rate_limits", rate_limits)

@@ -1,0 +1,877 @@
+"""The order engine: states and transitions of reference §4.2 and the OR* endpoints."""
+
+from datetime import timedelta
+
+from .clock import format_datetime, parse_datetime
+from .money import included_tax, percent_of, to_amount, to_cents
+from .paging import offset_page
+from .web import ApiError, Response
+
+ORDER_STATES = (
+    "STAGING",
+    "WAITING_ACCEPTANCE",
+    "WAITING_DEBIT",
+    "WAITING_DEBIT_PAYMENT",
+    "SHIPPING",
+    "SHIPPED",
+    "TO_COLLECT",
+    "RECEIVED",
+    "CLOSED",
+    "REFUSED",
+    "CANCELED",
+)
+# States in which the shop may still cancel (the customer has not been debited).
+CANCELABLE_STATES = ("WAITING_ACCEPTANCE", "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING")
+REFUNDABLE_LINE_STATES = ("SHIPPED", "TO_COLLECT", "RECEIVED", "INCIDENT_OPEN")
+# The path a new order walks to reach the state a test asks for.
+STATE_PATH = {
+    "STAGING": [],
+    "WAITING_ACCEPTANCE": ["validate"],
+    "REFUSED": ["validate", "refuse"],
+    "WAITING_DEBIT": ["validate", "accept_pending_debit"],
+    "WAITING_DEBIT_PAYMENT": ["validate", "accept"],
+    "SHIPPING": ["validate", "accept", "debit"],
+    "SHIPPED": ["validate", "accept", "debit", "ship"],
+    "TO_COLLECT": ["validate", "accept", "debit", "ready_for_collection"],
+    "RECEIVED": ["validate", "accept", "debit", "ship", "receive"],
+    "CLOSED": ["validate", "accept", "debit", "ship", "receive", "close"],
+    "CANCELED": ["validate", "accept", "cancel"],
+}
+DEFAULT_COMMISSION_RATE = 10
+COMMISSION_VAT_RATE = 20
+
+
+def invalid_state(order, expected):
+    return ApiError(
+        400,
+        "ORDER_INVALID_STATE: order %s is %s, expected %s"
+        % (order.order_id, order.state, " or ".join(expected)),
+        code="ORDER_INVALID_STATE",
+    )
+
+
+class OrderLine:
+    def __init__(self, order, index, spec, now):
+        self.order = order
+        self.index = index
+        self.line_id = "%s-%d" % (order.order_id, index)
+        self.offer_id = int(spec.get("offer_id") or 0)
+        self.offer_sku = spec["offer_sku"]
+        self.product_sku = spec.get("product_sku") or "PRD-" + self.offer_sku
+        self.product_title = spec.get("product_title") or "Product " + self.offer_sku
+        self.category_code = spec.get("category_code", "electronics")
+        self.category_label = spec.get("category_label", "Electronics")
+        self.quantity = int(spec.get("quantity", 1))
+        self.unit_cents = to_cents(spec.get("price_unit", 10))
+        self.shipping_cents = to_cents(spec.get("shipping_price", 0))
+        self.promotions = [
+            self._promotion(promo, n) for n, promo in enumerate(spec.get("promotions", []), 1)
+        ]
+        deduced = sum(promo["cents"] for promo in self.promotions)
+        self.price_cents = self.unit_cents * self.quantity - deduced
+        if self.price_cents < 0:
+            raise ApiError(400, "Promotions exceed the price of line %s" % self.line_id)
+        self.taxes = [self._tax(tax, self.price_cents) for tax in spec.get("taxes", [])]
+        self.shipping_taxes = [
+            self._tax(tax, self.shipping_cents) for tax in spec.get("shipping_taxes", [])
+        ]
+        rate = spec.get("commission_rate", DEFAULT_COMMISSION_RATE)
+        self.commission_cents = percent_of(self.price_cents, rate)
+        self.commission_vat_cents = percent_of(self.commission_cents, COMMISSION_VAT_RATE)
+        self.state = "STAGING"
+        self.state_before_incident = None
+        self.created = now
+        self.updated = now
+        self.debited = self.shipped = self.received = None
+        self.refunds = []
+        self.cancelations = []
+
+    def _promotion(self, promo, number):
+        return {
+            "id": promo.get("id", "PROMO-%s-%d" % (self.line_id, number)),
+            "type": promo.get("type", "AMOUNT_OFF"),
+            "description": promo.get("description", "Simulated promotion"),
+            "cents": to_cents(promo["deduced_amount"]),
+            "apportioned": bool(promo.get("apportioned", False)),
+        }
+
+    def _tax(self, tax, base_cents):
+        rate = tax.get("rate")
+        if "amount" in tax:
+            cents = to_cents(tax["amount"])
+        elif self.order.tax_mode == "TAX_INCLUDED":
+            cents = included_tax(base_cents, rate)
+        else:
+            cents = percent_of(base_cents, rate)
+        return {"code": tax["code"], "rate": rate, "cents": cents}
+
+    @property
+    def refunded_cents(self):
+        return sum(refund["cents"] for refund in self.refunds)
+
+    @property
+    def canceled_quantity(self):
+        return sum(cancel["quantity"] for cancel in self.cancelations)
+
+    def touch(self, now):
+        self.updated = now
+        self.order.updated = now
+
+    def to_api(self):
+        line = {
+            "order_line_id": self.line_id,
+            "order_line_index": self.index,
+            "order_line_state": self.state,
+            "offer_id": self.offer_id,
+            "offer_sku": self.offer_sku,
+            "offer_state_code": "11",
+            "product_sku": self.product_sku,
+            "product_title": self.product_title,
+            "product_medias": [],
+            "category_code": self.category_code,
+            "category_label": self.category_label,
+            "description": self.product_title,
+            "quantity": self.quantity,
+            "price_unit": to_amount(self.unit_cents),
+            "origin_unit_price": to_amount(self.unit_cents),
+            "price": to_amount(self.price_cents),
+            "shipping_price": to_amount(self.shipping_cents),
+            "total_price": to_amount(self.price_cents + self.shipping_cents),
+            "taxes": [_tax_api(tax) for tax in self.taxes],
+            "shipping_taxes": [_tax_api(tax) for tax in self.shipping_taxes],
+            "commission_fee": to_amount(self.commission_cents),
+            "commission_vat": to_amount(self.commission_vat_cents),
+            "commission_rate_vat": COMMISSION_VAT_RATE,
+            "commission_taxes": [
+                {
+                    "code": "TAXDEFAULT",
+                    "amount": to_amount(self.commission_vat_cents),
+                    "rate": COMMISSION_VAT_RATE,
+                }
+            ],
+            "total_commission": to_amount(self.commission_cents + self.commission_vat_cents),
+            "promotions": [_promotion_api(promo) for promo in self.promotions],
+            "can_refund": self.state in REFUNDABLE_LINE_STATES,
+            "cancelations": [_cancelation_api(cancel) for cancel in self.cancelations],
+            "refunds": [_refund_api(refund) for refund in self.refunds],
+            "order_line_additional_fields": [],
+            "created_date": format_datetime(self.created),
+            "last_updated_date": format_datetime(self.updated),
+        }
+        for key, moment in (
+            ("debited_date", self.debited),
+            ("shipped_date", self.shipped),
+            ("received_date", self.received),
+        ):
+            if moment:
+                line[key] = format_datetime(moment)
+        return line
+
+
+def _tax_api(tax):
+    return {
+        "code": tax["code"],
+        "amount": to_amount(tax["cents"]),
+        "rate": tax["rate"],
+        "tax_calculation_rule": "PROPORTIONAL_TO_AMOUNT",
+    }
+
+
+def _promotion_api(promo):
+    configuration = {"type": promo["type"], "internal_description": promo["description"]}
+    if promo["type"] == "AMOUNT_OFF":
+        configuration["amount_off"] = to_amount(promo["cents"])
+    return {
+        "id": promo["id"],
+        "apportioned": promo["apportioned"],
+        "configuration": configuration,
+        "deduced_amount": to_amount(promo["cents"]),
+    }
+
+
+def _commission_api(record):
+    vat = percent_of(record["commission_cents"], COMMISSION_VAT_RATE)
+    return {
+        "commission_amount": to_amount(record["commission_cents"]),
+        "commission_taxes": [{"code": "TAXDEFAULT", "amount": to_amount(vat)}],
+        "commission_total_amount": to_amount(record["commission_cents"] + vat),
+    }
+
+
+def _cancelation_api(cancel):
+    payload = {
+        "id": cancel["id"],
+        "amount": to_amount(cancel["cents"]),
+        "shipping_amount": to_amount(cancel["shipping_cents"]),
+        "quantity": cancel["quantity"],
+        "reason_code": cancel["reason_code"],
+        "created_date": format_datetime(cancel["created"]),
+        "taxes": cancel["taxes"],
+        "shipping_taxes": cancel["shipping_taxes"],
+    }
+    payload.update(_commission_api(cancel))
+    return payload
+
+
+def _refund_api(refund):
+    payload = {
+        "id": refund["id"],
+        "order_refund_id": refund["id"],
+        "amount": to_amount(refund["cents"]),
+        "shipping_amount": to_amount(refund["shipping_cents"]),
+        "quantity": refund["quantity"],
+        "reason_code": refund["reason_code"],
+        "refund_state": refund["state"],
+        "state": refund["state"],
+        "created_date": format_datetime(refund["created"]),
+        "taxes": refund["taxes"],
+        "shipping_taxes": refund["shipping_taxes"],
+    }
+    payload.update(_commission_api(refund))
+    payload["commission_tax_amount"] = payload["commission_taxes"][0]["amount"]
+    return payload
+
+
+class Order:
+    def __init__(self, shop, sequence, spec, now, acceptance_delay):
+        self.shop = shop
+        self.sequence = sequence
+        self.commercial_id = spec.get("commercial_id") or "SIM-%06d" % sequence
+        self.order_id = spec.get("order_id") or self.commercial_id + "-A"
+        created = spec.get("created_date")
+        self.created = parse_datetime(created) if created else now
+        self.updated = self.created
+        self.currency = spec.get("currency") or shop.currency
+        self.tax_mode = spec.get("order_tax_mode") or shop.tax_mode
+        self.payment_workflow = spec.get("payment_workflow", "PAY_ON_ACCEPTANCE")
+        self.payment_type = spec.get("payment_type", "CREDIT_CARD")
+        channel = spec.get("channel", shop.channels[0] if shop.channels else None)
+        self.channel = channel
+        self.customer = spec.get("customer") or default_customer(sequence, shop)
+        self.shipping_type = spec.get("shipping_type", {"code": "STD", "label": "Standard"})
+        self.shipping_zone = spec.get(
+            "shipping_zone", {"code": shop.zone, "label": shop.zone_label}
+        )
+        self.leadtime_to_ship = int(spec.get("leadtime_to_ship", 2))
+        self.acceptance_deadline = self.created + timedelta(seconds=acceptance_delay)
+        self.decision_date = None
+        self.shipping_deadline = None
+        self.debited = None
+        self.accepted = False
+        self.state = "STAGING"
+        self.reason = None
+        self.tracking = {}
+        self.has_customer_message = False
+        self.references = spec.get("references") or {}
+        if not spec.get("lines"):
+            raise ApiError(400, "An order needs at least one line")
+        self.lines = [
+            OrderLine(self, n, line, self.created) for n, line in enumerate(spec["lines"], 1)
+        ]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def line(self, line_id):
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise ApiError(
+            404,
+            "ORDER_LINE_NOT_FOUND: no line %s on order %s" % (line_id, self.order_id),
+            code="ORDER_LINE_NOT_FOUND",
+        )
+
+    @property
+    def has_incident(self):
+        return any(line.state == "INCIDENT_OPEN" for line in self.lines)
+
+    @property
+    def can_cancel(self):
+        return self.state in CANCELABLE_STATES and self.debited is None
+
+    def to_api(self):
+        active = [line for line in self.lines if line.state not in ("REFUSED",)] or self.lines
+        price = sum(line.price_cents for line in active)
+        shipping = sum(line.shipping_cents for line in active)
+        promotions = [promo for line in active for promo in line.promotions]
+        order = {
+            "order_id": self.order_id,
+            "commercial_id": self.commercial_id,
+            "order_state": self.state,
+            "created_date": format_datetime(self.created),
+            "last_updated_date": format_datetime(self.updated),
+            "currency_iso_code": self.currency,
+            "customer": self._customer_api(),
+            "order_lines": [line.to_api() for line in self.lines],
+            "order_tax_mode": self.tax_mode,
+            "payment_type": self.payment_type,
+            "paymentType": self.payment_type,
+            "payment_workflow": self.payment_workflow,
+            "price": to_amount(price),
+            "shipping_price": to_amount(shipping),
+            "total_price": to_amount(price + shipping),
+            "total_commission": to_amount(
+                sum(line.commission_cents + line.commission_vat_cents for line in active)
+            ),
+            "promotions": {
+                "applied_promotions": [_promotion_api(promo) for promo in promotions],
+                "total_deduced_amount": to_amount(sum(promo["cents"] for promo in promotions)),
+            },
+            "shipping_type_code": self.shipping_type["code"],
+            "shipping_type_label": self.shipping_type["label"],
+            "shipping_zone_code": self.shipping_zone["code"],
+            "shipping_zone_label": self.shipping_zone["label"],
+            "leadtime_to_ship": self.leadtime_to_ship,
+            "can_cancel": self.can_cancel,
+            "can_shop_ship": self.state == "SHIPPING",
+            "has_incident": self.has_incident,
+            "has_invoice": False,
+            "has_customer_message": self.has_customer_message,
+            "fully_refunded": all(line.state == "REFUNDED" for line in self.lines),
+            "fulfillment": {"center": {"code": "DEFAULT"}},
+            "customer_notification_email": "%s@relay.sim.mirakl.local"
+            % self.customer["customer_id"],
+            "references": {
+                "order_reference_for_customer": self.references.get(
+                    "order_reference_for_customer", self.commercial_id
+                ),
+                **{k: v for k, v in self.references.items() if k != "order_reference_for_customer"},
+            },
+        }
+        if self.channel:
+            order["channel"] = dict(self.channel)
+        # While the shop has not decided, this carries the deadline after which the operator
+        # refuses the order; afterwards the decision date; absent after an automatic refusal.
+        if self.state == "WAITING_ACCEPTANCE":
+            order["acceptance_decision_date"] = format_datetime(self.acceptance_deadline)
+        elif self.decision_date:
+            order["acceptance_decision_date"] = format_datetime(self.decision_date)
+        if self.shipping_deadline:
+            order["shipping_deadline"] = format_datetime(self.shipping_deadline)
+        if self.debited:
+            order["customer_debited_date"] = format_datetime(self.debited)
+        if self.reason:
+            order["order_state_reason_code"], order["order_state_reason_label"] = self.reason
+        if self.tracking:
+            order.update(self.tracking)
+        return order
+
+    def _customer_api(self):
+        customer = {
+            key: self.customer[key]
+            for key in ("customer_id", "firstname", "lastname")
+            if key in self.customer
+        }
+        for key in ("civility", "locale"):
+            if self.customer.get(key):
+                customer[key] = self.customer[key]
+        # Personal data stays hidden until the shop has accepted the order (spec: "null before
+        # shipping or acceptance, depending on platform setting").
+        revealed = self.accepted
+        customer["billing_address"] = dict(self.customer["billing_address"]) if revealed else None
+        customer["shipping_address"] = dict(self.customer["shipping_address"]) if revealed else None
+        return customer
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def _set_state(self, state, now, lines=None):
+        self.state = state
+        for line in lines if lines is not None else self._live_lines():
+            line.state = state
+            line.updated = now
+        self.updated = now
+
+    def _live_lines(self):
+        return [line for line in self.lines if line.state not in ("REFUSED", "CANCELED")]
+
+    def require(self, *states):
+        if self.state not in states:
+            raise invalid_state(self, states)
+
+    def validate(self, now):
+        self.require("STAGING")
+        self._set_state("WAITING_ACCEPTANCE", now)
+        self.acceptance_deadline = max(self.acceptance_deadline, now)
+
+    def decide(self, decisions, now, automatic=False):
+        """OR21 semantics: every line decided; refused lines drop out; all refused → REFUSED."""
+        self.require("WAITING_ACCEPTANCE")
+        seen = set()
+        for line_id, _accepted in decisions:
+            if line_id in seen:
+                raise ApiError(
+                    400,
+                    "ORDER_LINE_DUPLICATE_ID: line %s given twice" % line_id,
+                    code="ORDER_LINE_DUPLICATE_ID",
+                )
+            seen.add(line_id)
+            self.line(line_id)
+        missing = [line.line_id for line in self.lines if line.line_id not in seen]
+        if missing:
+            raise ApiError(
+                400,
+                "ORDER_LINE_ACCEPTANCE_DECISION_MISSING: no decision for %s" % ", ".join(missing),
+                code="ORDER_LINE_ACCEPTANCE_DECISION_MISSING",
+            )
+        accepted = {line_id for line_id, decision in decisions if decision}
+        self.decision_date = None if automatic else now
+        if not accepted:
+            self._set_state("REFUSED", now)
+            return
+        self.accepted = True
+        self._set_state(
+            "REFUSED", now, [line for line in self.lines if line.line_id not in accepted]
+        )
+        if self.payment_workflow == "PAY_ON_ACCEPTANCE":
+            # One shop per commercial order here, so Mirakl asks for the debit at once.
+            self._set_state("WAITING_DEBIT_PAYMENT", now)
+        else:
+            self._enter_shipping(now)
+
+    def auto_refuse(self, now):
+        self.require("WAITING_ACCEPTANCE")
+        self.decide([(line.line_id, False) for line in self.lines], now, automatic=True)
+        self.reason = ("AUTO_REFUSED", "Not accepted before the acceptance deadline")
+
+    def debit(self, now):
+        self.require("WAITING_DEBIT", "WAITING_DEBIT_PAYMENT")
+        self.debited = now
+        for line in self._live_lines():
+            line.debited = now
+        self._enter_shipping(now)
+
+    def _enter_shipping(self, now):
+        self.shipping_deadline = now + timedelta(days=self.leadtime_to_ship)
+        self._set_state("SHIPPING", now)
+
+    def ship(self, now):
+        self.require("SHIPPING")
+        for line in self._live_lines():
+            line.shipped = now
+        self._set_state("SHIPPED", now)
+
+    def ready_for_collection(self, now):
+        self.require("SHIPPING")
+        self._set_state("TO_COLLECT", now)
+
+    def receive(self, now):
+        self.require("SHIPPED", "TO_COLLECT")
+        for line in self._live_lines():
+            line.received = now
+        self._set_state(
+            "RECEIVED", now, [line for line in self._live_lines() if line.state != "REFUNDED"]
+        )
+
+    def close(self, now):
+        self.require("SHIPPED", "RECEIVED")
+        self._set_state(
+            "CLOSED", now, [line for line in self._live_lines() if line.state != "REFUNDED"]
+        )
+
+    def cancel(self, now, reason_code="SIM_CANCELED"):
+        if not self.can_cancel:
+            raise invalid_state(self, [s for s in CANCELABLE_STATES] + ["(not debited)"])
+        for line in self._live_lines():
+            remaining = line.quantity - line.canceled_quantity
+            if remaining:
+                line.cancelations.append(
+                    _new_record(
+                        "cancelation",
+                        self,
+                        line,
+                        now,
+                        line.price_cents - sum(c["cents"] for c in line.cancelations),
+                        line.shipping_cents - sum(c["shipping_cents"] for c in line.cancelations),
+                        remaining,
+                        reason_code,
+                    )
+                )
+        self._set_state("CANCELED", now)
+
+    def open_incident(self, line_id, now):
+        line = self.line(line_id)
+        if line.state not in ("SHIPPED", "RECEIVED", "TO_COLLECT"):
+            raise invalid_state(self, ["SHIPPED", "RECEIVED", "TO_COLLECT"])
+        line.state_before_incident = line.state
+        line.state = "INCIDENT_OPEN"
+        line.touch(now)
+
+    def resolve_incident(self, line_id, now):
+        line = self.line(line_id)
+        if line.state != "INCIDENT_OPEN":
+            raise ApiError(
+                400,
+                "ORDER_LINE_INVALID_STATE: line %s has no open incident" % line_id,
+                code="ORDER_LINE_INVALID_STATE",
+            )
+        line.state = line.state_before_incident
+        line.touch(now)
+
+    def pay_refunds(self, now):
+        """The operator's payment system confirms every pending refund (operator PA02)."""
+        for line in self.lines:
+            for refund in line.refunds:
+                refund["state"] = "REFUNDED"
+            if line.refunds and line.refunded_cents >= line.price_cents:
+                line.state = "REFUNDED"
+            line.touch(now)
+
+
+def _new_record(
+    kind,
+    order,
+    line,
+    now,
+    cents,
+    shipping_cents,
+    quantity,
+    reason_code,
+    taxes=None,
+    shipping_taxes=None,
+):
+    number = order.shop.next_id(kind)
+    share = (cents / line.price_cents) if line.price_cents else 0
+    return {
+        "id": "%s-%s" % (kind[:3].upper(), number),
+        "cents": cents,
+        "shipping_cents": shipping_cents,
+        "quantity": quantity,
+        "reason_code": reason_code,
+        "created": now,
+        "state": "WAITING_REFUND",
+        "commission_cents": int(round(line.commission_cents * share)),
+        "taxes": taxes
+        if taxes is not None
+        else [
+            {
+                "code": tax["code"],
+                "amount": to_amount(int(round(tax["cents"] * share))),
+                "rate": tax["rate"],
+            }
+            for tax in line.taxes
+        ],
+        "shipping_taxes": shipping_taxes or [],
+    }
+
+
+def default_customer(sequence, shop):
+    first, last = ("Alice", "Martin") if sequence % 2 else ("Bruno", "Durand")
+    address = {
+        "firstname": first,
+        "lastname": last,
+        "street_1": "%d rue de la Paix" % (sequence % 90 + 1),
+        "city": shop.city,
+        "zip_code": shop.zip_code,
+        "country": shop.country_label,
+        "country_iso_code": shop.country_iso,
+        "phone": "+33100000%03d" % (sequence % 1000),
+    }
+    return {
+        "customer_id": "CUST-%05d" % sequence,
+        "firstname": first,
+        "lastname": last,
+        "civility": "MRS",
+        "locale": shop.locale,
+        "billing_address": dict(address),
+        "shipping_address": dict(address),
+    }
+
+
+# -- endpoints ---------------------------------------------------------------------------------
+
+
+def list_orders(sim, shop, request):
+    """OR11: offset-paginated, sorted by creation date then order, filters of reference §4.3."""
+    orders = _filter_orders(sim, shop.orders.values(), request)
+    orders.sort(
+        key=lambda order: (order.created, order.sequence), reverse=request.arg("order") == "desc"
+    )
+    return offset_page(request, [order.to_api() for order in orders], "orders", sim.base_url)
+
+
+def _filter_orders(sim, orders, request):
+    ids = set(request.args("order_ids"))
+    states = set(request.args("order_state_codes"))
+    channels = set(request.args("channel_codes"))
+    for_customer = set(request.args("order_references_for_customer"))
+    for_seller = set(request.args("order_references_for_seller"))
+    windows = []
+    for field, start_name, end_name in (
+        ("created", "start_date", "end_date"),
+        ("updated", "start_update_date", "end_update_date"),
+    ):
+        start, end = _date_arg(request, start_name), _date_arg(request, end_name)
+        if field == "updated" and start is not None:
+            start -= timedelta(seconds=sim.update_date_overlap)
+        windows.append((field, start, end))
+    flags = {
+        name: request.bool_arg(name)
+        for name in ("only_null_channel", "customer_debited", "has_incident")
+    }
+    workflow = request.arg("payment_workflow")
+    selected = []
+    for order in orders:
+        if ids and order.order_id not in ids:
+            continue
+        if states and order.state not in states:
+            continue
+        if flags["only_null_channel"]:
+            if order.channel:
+                continue
+        elif channels and (not order.channel or order.channel["code"] not in channels):
+            continue
+        if (
+            for_customer
+            and order.references.get("order_reference_for_customer", order.commercial_id)
+            not in for_customer
+        ):
+            continue
+        if for_seller and order.references.get("order_reference_for_seller") not in for_seller:
+            continue
+        if any(
+            (start and getattr(order, f) < start) or (end and getattr(order, f) > end)
+            for f, start, end in windows
+        ):
+            continue
+        if (
+            flags["customer_debited"] is not None
+            and (order.debited is not None) != flags["customer_debited"]
+        ):
+            continue
+        if flags["has_incident"] is not None and order.has_incident != flags["has_incident"]:
+            continue
+        if workflow and order.payment_workflow != workflow:
+            continue
+        selected.append(order)
+    return selected
+
+
+def _date_arg(request, name):
+    value = request.arg(name)
+    if not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise ApiError(400, "Parameter '%s' is not an ISO-8601 date-time: %s" % (name, value))
+
+
+def accept_order(sim, shop, request):
+    """OR21."""
+    order = shop.order(request.path_params["order_id"])
+    body = request.json()
+    lines = body.get("order_lines")
+    if not isinstance(lines, list) or not lines:
+        raise ApiError(400, "VALIDATION_ERROR: order_lines is required", code="VALIDATION_ERROR")
+    decisions = []
+    for item in lines:
+        if not isinstance(item, dict):
+            raise ApiError(
+                400, "ORDER_LINE_NULL_ELEMENT: null order line", code="ORDER_LINE_NULL_ELEMENT"
+            )
+        if not isinstance(item.get("accepted"), bool) or not item.get("id"):
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR: each order line needs id and accepted",
+                code="VALIDATION_ERROR",
+            )
+        decisions.append((item["id"], item["accepted"]))
+    order.decide(decisions, sim.now())
+    return Response.empty()
+
+
+def update_tracking(sim, shop, request):
+    """OR23: a known carrier_code fills the name and builds the URL from the SH21 template."""
+    order = shop.order(request.path_params["order_id"])
+    order.require("SHIPPING", "TO_COLLECT", "SHIPPED")
+    body = request.json()
+    number = body.get("tracking_number")
+    tracking = {}
+    if body.get("carrier_code"):
+        carrier = sim.reference.carrier(body["carrier_code"])
+        if carrier is None:
+            raise ApiError(400, "Unknown carrier code '%s'" % body["carrier_code"])
+        tracking["shipping_carrier_code"] = carrier["code"]
+        tracking["shipping_company"] = carrier["label"]
+        if carrier.get("standard_code"):
+            tracking["shipping_carrier_standard_code"] = carrier["standard_code"]
+        template = carrier.get("tracking_url")
+        if template and number:
+            tracking["shipping_tracking_url"] = template.replace("{trackingId}", number)
+    elif body.get("carrier_name"):
+        tracking["shipping_company"] = body["carrier_name"]
+    else:
+        raise ApiError(400, "carrier_code or carrier_name is required")
+    if body.get("carrier_url"):
+        tracking["shipping_tracking_url"] = body["carrier_url"]
+    if number:
+        tracking["shipping_tracking"] = number
+    order.tracking = tracking
+    order.updated = sim.now()
+    return Response.empty()
+
+
+def ship_order(sim, shop, request):
+    """OR24."""
+    shop.order(request.path_params["order_id"]).ship(sim.now())
+    return Response.empty()
+
+
+def cancel_order(sim, shop, request):
+    """OR29."""
+    shop.order(request.path_params["order_id"]).cancel(sim.now())
+    return Response.empty()
+
+
+def _line_by_id(shop, line_id):
+    for order in shop.orders.values():
+        if line_id.startswith(order.order_id + "-"):
+            return order, order.line(line_id)
+    raise ApiError(
+        404, "ORDER_LINE_NOT_FOUND: no order line %s" % line_id, code="ORDER_LINE_NOT_FOUND"
+    )
+
+
+def _amounts(item, names):
+    try:
+        return [to_cents(item[name]) for name in names]
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR: %s are required numbers" % ", ".join(names),
+            code="VALIDATION_ERROR",
+        )
+
+
+def refund_lines(sim, shop, request):
+    """OR28: each refund starts WAITING_REFUND until the operator pays it (control: pay_refunds)."""
+    body = request.json()
+    now = sim.now()
+    created = []
+    for item in body.get("refunds") or []:
+        order, line = _line_by_id(shop, item.get("order_line_id", ""))
+        if line.state not in REFUNDABLE_LINE_STATES:
+            raise ApiError(
+                400,
+                "ORDER_LINE_INVALID_STATE: line %s is %s and cannot be refunded"
+                % (line.line_id, line.state),
+                code="ORDER_LINE_INVALID_STATE",
+            )
+        sim.reference.require_reason(item.get("reason_code"), "REFUND")
+        cents, shipping_cents = _amounts(item, ("amount", "shipping_amount"))
+        if cents < 0 or shipping_cents < 0 or line.refunded_cents + cents > line.price_cents:
+            raise ApiError(
+                400, "Refund of %s exceeds what line %s can refund" % (item["amount"], line.line_id)
+            )
+        record = _new_record(
+            "refund",
+            order,
+            line,
+            now,
+            cents,
+            shipping_cents,
+            int(item.get("quantity", 0)),
+            item["reason_code"],
+            item.get("taxes"),
+            item.get("shipping_taxes"),
+        )
+        line.refunds.append(record)
+        line.touch(now)
+        created.append(
+            {
+                "refund_id": record["id"],
+                "order_refund_id": record["id"],
+                "order_line_id": line.line_id,
+                "amount": to_amount(cents),
+                "shipping_amount": to_amount(shipping_cents),
+                "quantity": record["quantity"],
+                "reason_code": record["reason_code"],
+                "currency_iso_code": order.currency,
+                "taxes": record["taxes"],
+                "shipping_taxes": record["shipping_taxes"],
+            }
+        )
+    if not created:
+        raise ApiError(400, "VALIDATION_ERROR: refunds is required", code="VALIDATION_ERROR")
+    return Response.json(
+        {"order_tax_mode": body.get("order_tax_mode", shop.tax_mode), "refunds": created}
+    )
+
+
+def cancel_lines(sim, shop, request):
+    """OR30: a line canceled in full becomes CANCELED; every line gone → order CANCELED."""
+    body = request.json()
+    now = sim.now()
+    created = []
+    for item in body.get("cancelations") or []:
+        order, line = _line_by_id(shop, item.get("order_line_id", ""))
+        if not order.can_cancel or line.state in ("REFUSED", "CANCELED"):
+            raise invalid_state(order, list(CANCELABLE_STATES))
+        sim.reference.require_reason(item.get("reason_code"), "CANCELATION")
+        cents, shipping_cents = _amounts(item, ("amount", "shipping_amount"))
+        quantity = int(item.get("quantity") or 0)
+        if quantity < 1 or line.canceled_quantity + quantity > line.quantity:
+            raise ApiError(400, "Cannot cancel %s of line %s" % (quantity, line.line_id))
+        record = _new_record(
+            "cancelation",
+            order,
+            line,
+            now,
+            cents,
+            shipping_cents,
+            quantity,
+            item["reason_code"],
+            item.get("taxes"),
+            item.get("shipping_taxes"),
+        )
+        line.cancelations.append(record)
+        if line.canceled_quantity == line.quantity:
+            line.state = "CANCELED"
+        line.touch(now)
+        if all(other.state in ("REFUSED", "CANCELED") for other in order.lines):
+            order.state = "CANCELED"
+        created.append(
+            {
+                "cancelation_id": record["id"],
+                "order_line_id": line.line_id,
+                "amount": to_amount(cents),
+                "shipping_amount": to_amount(shipping_cents),
+                "quantity": quantity,
+                "reason_code": record["reason_code"],
+                "currency_iso_code": order.currency,
+                "taxes": record["taxes"],
+                "shipping_taxes": record["shipping_taxes"],
+            }
+        )
+    if not created:
+        raise ApiError(400, "VALIDATION_ERROR: cancelations is required", code="VALIDATION_ERROR")
+    return Response.json(
+        {"order_tax_mode": body.get("order_tax_mode", shop.tax_mode), "cancelations": created}
+    )
+
+
+def resolve_incident(sim, shop, request):
+    """OR64."""
+    order = shop.order(request.path_params["order_id"])
+    sim.reference.require_reason(request.json().get("reason_code"), "INCIDENT_CLOSE")
+    order.resolve_incident(request.path_params["line"], sim.now())
+    return Response.empty()
+
+
+def list_taxes(sim, shop, request):
+    """OR75."""
+    return Response.json({"taxes": sim.reference.taxes})
+
+
+def register(router):
+    router.add("GET", "/api/orders", "OR11", list_orders)
+    router.add("PUT", "/api/orders/{order_id}/accept", "OR21", accept_order)
+    router.add("PUT", "/api/orders/{order_id}/tracking", "OR23", update_tracking)
+    router.add("PUT", "/api/orders/{order_id}/ship", "OR24", ship_order)
+    router.add("PUT", "/api/orders/refund", "OR28", refund_lines)
+    router.add("PUT", "/api/orders/{order_id}/cancel", "OR29", cancel_order)
+    router.add("PUT", "/api/orders/cancel", "OR30", cancel_lines)
+    router.add(
+        "PUT", "/api/orders/{order_id}/lines/{line}/resolve_incident", "OR64", resolve_incident
+    )
+    router.add("GET", "/api/orders/taxes", "OR75", list_taxes)

@@ -1,0 +1,72 @@
+"""The HTTP transport: stdlib ThreadingHTTPServer, plus the deliberate misbehaviour of faults."""
+
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .web import Request
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "MiraklSimulator/1.0"
+
+    def _serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request(self.command, self.path, dict(self.headers.items()), body)
+        response = self.server.simulator.handle(request)
+        fault = getattr(response, "fault", None)
+        kind = fault["kind"] if fault else None
+        if kind == "delay":
+            time.sleep(fault["seconds"])
+        if kind == "reset":
+            # SO_LINGER 0: close() sends a TCP RST instead of a clean FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if kind == "truncated":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if kind == "truncated":
+            self.wfile.write(response.body[: len(response.body) // 2])
+        elif self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, simulator, host="127.0.0.1", port=0, verbose=False):
+        super().__init__((host, port), _Handler)
+        self.simulator = simulator
+        self.verbose = verbose
+        simulator.base_url = "http://%s:%d" % (host, self.server_address[1])
+        self._thread = None
+
+    def start_background(self):
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="mirakl-simulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+        if self._thread:
+            self._thread.join()
