@@ -173,7 +173,8 @@ class MiraklClient:
                  with_headers=False):
         """Send one Mirakl call and return the decoded answer.
 
-        ``expect``: "json" (dict, None on 204), "file" (MiraklFile) or "text".
+        ``expect``: "json" (dict, None on 204), "file" (MiraklFile), "text", or "auto" (JSON
+        when the answer says so, else text).
         ``governed=False`` for follow-up pages of a listing already counted by the governor.
         ``with_headers=True`` returns (answer, response headers).
         """
@@ -280,25 +281,26 @@ class MiraklClient:
             retry_after = max(0.0, float(header))
         except ValueError:  # absent or an HTTP date: fall back to a minute, Mirakl's usual window
             retry_after = 60.0
-        message, item_errors = self._error_details(response)
+        message, item_errors, code = self._error_details(response)
         return errors.MiraklRateLimitError(message, operation=op, status=429,
-                                           errors=item_errors, retry_after=retry_after)
+                                           errors=item_errors, code=code,
+                                           retry_after=retry_after)
 
     def _http_error(self, op, response, retry_safe):
-        message, item_errors = self._error_details(response)
+        message, item_errors, code = self._error_details(response)
         error_class = errors.error_class_for_status(response.status_code)
         retryable = None
         if error_class is errors.MiraklServerError and not retry_safe:
             retryable = False
             message += (" (the call may have taken effect on Mirakl; check before re-sending)")
         return error_class(message, operation=op, status=response.status_code,
-                           errors=item_errors, retryable=retryable)
+                           errors=item_errors, retryable=retryable, code=code)
 
     def _error_details(self, response):
-        """Mirakl's message and per-item errors; the error body shape is not documented, so
-        fall back to the raw text (trimmed) when it is not JSON."""
+        """Mirakl's (message, per-item errors, code); the error body shape is not documented,
+        so fall back to the raw text (trimmed) when it is not JSON."""
         text = response.text or ""
-        message, item_errors = "", []
+        message, item_errors, code = "", [], None
         try:
             body = json.loads(text) if text else None
         except ValueError:
@@ -306,15 +308,17 @@ class MiraklClient:
         if isinstance(body, dict):
             message = body.get("message") or body.get("error") or ""
             item_errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+            code = body.get("code") if isinstance(body.get("code"), str) else None
         if not message:
             message = text.strip()[:500] or response.reason or "HTTP %s" % response.status_code
-        return self._redact(message), item_errors
+        return self._redact(message), item_errors, code
 
     def _decode(self, response, expect):
         if expect == "file":
             return MiraklFile(response.content, response.headers.get("Content-Type", ""),
                               _filename(response.headers.get("Content-Disposition", "")))
-        if expect == "text":
+        if expect == "text" or (expect == "auto" and "json" not in
+                                response.headers.get("Content-Type", "")):
             return response.content.decode("utf-8")
         if response.status_code == 204 or not response.content:
             return None
@@ -382,8 +386,8 @@ class MiraklClient:
         return self._request("A01", "GET", "/api/account")
 
     def get_version(self):
-        """V01: health check; returns the platform version text."""
-        return self._request("V01", "GET", "/api/version", expect="text")
+        """V01: health check; the version as JSON ({"version": …}) or text, as served."""
+        return self._request("V01", "GET", "/api/version", expect="auto")
 
     def list_channels(self, locale=None):
         """CH11: enabled sales channels."""

@@ -13,8 +13,10 @@ class MiraklError(Exception):
 
     retryable = False
 
-    def __init__(self, message, operation=None, status=None, errors=None, retryable=None):
+    def __init__(self, message, operation=None, status=None, errors=None, retryable=None,
+                 code=None):
         self.message = message or ""
+        self.code = code  # Mirakl's machine code when it sent one, e.g. ORDER_INVALID_STATE
         self.operation = operation
         self.status = status
         self.errors = list(errors or [])
@@ -57,8 +59,8 @@ class MiraklRateLimitError(MiraklError):
     retryable = True
 
     def __init__(self, message, operation=None, status=None, errors=None, retryable=None,
-                 retry_after=None):
-        super().__init__(message, operation, status, errors, retryable)
+                 code=None, retry_after=None):
+        super().__init__(message, operation, status, errors, retryable, code)
         self.retry_after = retry_after
 
 
@@ -74,11 +76,11 @@ class MiraklNetworkError(MiraklError):
     retryable = True
 
     def __init__(self, message, operation=None, status=None, errors=None, retryable=None,
-                 kind="connection"):
+                 code=None, kind="connection"):
         if kind not in NETWORK_KINDS:
             raise ValueError("unknown network error kind %r (expected one of %s)"
                              % (kind, ", ".join(NETWORK_KINDS)))
-        super().__init__(message, operation, status, errors, retryable)
+        super().__init__(message, operation, status, errors, retryable, code)
         self.kind = kind
 
     def __repr__(self):
