@@ -49,6 +49,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
+    # Keep-alive handler threads wait for their client; stopping must not wait for them.
+    block_on_close = False
     allow_reuse_address = True
 
     def __init__(self, simulator, host="127.0.0.1", port=0, verbose=False):
@@ -59,8 +61,12 @@ class SimulatorServer(ThreadingHTTPServer):
         self._thread = None
 
     def start_background(self):
+        # A short poll interval keeps stop() quick for suites that start one simulator per test.
         self._thread = threading.Thread(
-            target=self.serve_forever, name="mirakl-simulator", daemon=True
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="mirakl-simulator",
+            daemon=True,
         )
         self._thread.start()
         return self
