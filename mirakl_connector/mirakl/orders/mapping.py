@@ -18,16 +18,46 @@ TAX_EXCLUDED = "TAX_EXCLUDED"
 CLOSED_STATES = ("CANCELED", "REFUSED")
 LINE_DROPPED_STATES = ("CANCELED", "REFUSED")
 
-# ISO 3166-1 alpha-3 -> alpha-2 for the codes Mirakl sends (country_iso_code is alpha-3).
-# Odoo stores alpha-2 codes; anything else is resolved by the caller from its country table.
+# ISO 3166-1 alpha-3 (what Mirakl sends in country_iso_code) -> alpha-2 (what Odoo stores).
 ISO3_TO_ISO2 = {
-    "AUT": "AT", "BEL": "BE", "BGR": "BG", "CAN": "CA", "CHE": "CH", "CYP": "CY", "CZE": "CZ",
-    "DEU": "DE", "DNK": "DK", "ESP": "ES", "EST": "EE", "FIN": "FI", "FRA": "FR", "GBR": "GB",
-    "GRC": "GR", "HRV": "HR", "HUN": "HU", "IRL": "IE", "ISL": "IS", "ITA": "IT", "LIE": "LI",
-    "LTU": "LT", "LUX": "LU", "LVA": "LV", "MCO": "MC", "MLT": "MT", "NLD": "NL", "NOR": "NO",
-    "POL": "PL", "PRT": "PT", "ROU": "RO", "SVK": "SK", "SVN": "SI", "SWE": "SE", "USA": "US",
-    "MEX": "MX", "AUS": "AU", "NZL": "NZ", "JPN": "JP", "CHN": "CN", "BRA": "BR", "TUR": "TR",
-    "UKR": "UA", "SRB": "RS", "MAR": "MA", "ZAF": "ZA", "IND": "IN", "SGP": "SG", "KOR": "KR",
+    "ABW": "AW", "AFG": "AF", "AGO": "AO", "AIA": "AI", "ALA": "AX", "ALB": "AL", "AND": "AD",
+    "ANT": "CW", "ARE": "AE", "ARG": "AR", "ARM": "AM", "ASC": "AC", "ASM": "AS", "ATA": "AQ",
+    "ATF": "TF", "ATG": "AG", "AUS": "AU", "AUT": "AT", "AZE": "AZ", "BDI": "BI", "BEL": "BE",
+    "BEN": "BJ", "BES": "BQ", "BFA": "BF", "BGD": "BD", "BGR": "BG", "BHR": "BH", "BHS": "BS",
+    "BIH": "BA", "BLM": "BL", "BLR": "BY", "BLZ": "BZ", "BMU": "BM", "BOL": "BO", "BRA": "BR",
+    "BRB": "BB", "BRN": "BN", "BTN": "BT", "BUR": "MM", "BVT": "BV", "BWA": "BW", "CAF": "CF",
+    "CAN": "CA", "CCK": "CC", "CHE": "CH", "CHL": "CL", "CHN": "CN", "CIV": "CI", "CMR": "CM",
+    "COD": "CD", "COG": "CG", "COK": "CK", "COL": "CO", "COM": "KM", "CPT": "CP", "CPV": "CV",
+    "CRI": "CR", "CUB": "CU", "CUW": "CW", "CXR": "CX", "CYM": "KY", "CYP": "CY", "CZE": "CZ",
+    "DDR": "DE", "DEU": "DE", "DGA": "DG", "DJI": "DJ", "DMA": "DM", "DNK": "DK", "DOM": "DO",
+    "DZA": "DZ", "ECU": "EC", "EGY": "EG", "ERI": "ER", "ESH": "EH", "ESP": "ES", "EST": "EE",
+    "ETH": "ET", "FIN": "FI", "FJI": "FJ", "FLK": "FK", "FRA": "FR", "FRO": "FO", "FSM": "FM",
+    "FXX": "FR", "GAB": "GA", "GBR": "GB", "GEO": "GE", "GGY": "GG", "GHA": "GH", "GIB": "GI",
+    "GIN": "GN", "GLP": "GP", "GMB": "GM", "GNB": "GW", "GNQ": "GQ", "GRC": "GR", "GRD": "GD",
+    "GRL": "GL", "GTM": "GT", "GUF": "GF", "GUM": "GU", "GUY": "GY", "HKG": "HK", "HMD": "HM",
+    "HND": "HN", "HRV": "HR", "HTI": "HT", "HUN": "HU", "IDN": "ID", "IMN": "IM", "IND": "IN",
+    "IOT": "IO", "IRL": "IE", "IRN": "IR", "IRQ": "IQ", "ISL": "IS", "ISR": "IL", "ITA": "IT",
+    "JAM": "JM", "JEY": "JE", "JOR": "JO", "JPN": "JP", "KAZ": "KZ", "KEN": "KE", "KGZ": "KG",
+    "KHM": "KH", "KIR": "KI", "KNA": "KN", "KOR": "KR", "KWT": "KW", "LAO": "LA", "LBN": "LB",
+    "LBR": "LR", "LBY": "LY", "LCA": "LC", "LIE": "LI", "LKA": "LK", "LSO": "LS", "LTU": "LT",
+    "LUX": "LU", "LVA": "LV", "MAC": "MO", "MAF": "MF", "MAR": "MA", "MCO": "MC", "MDA": "MD",
+    "MDG": "MG", "MDV": "MV", "MEX": "MX", "MHL": "MH", "MKD": "MK", "MLI": "ML", "MLT": "MT",
+    "MMR": "MM", "MNE": "ME", "MNG": "MN", "MNP": "MP", "MOZ": "MZ", "MRT": "MR", "MSR": "MS",
+    "MTQ": "MQ", "MUS": "MU", "MWI": "MW", "MYS": "MY", "MYT": "YT", "NAM": "NA", "NCL": "NC",
+    "NER": "NE", "NFK": "NF", "NGA": "NG", "NIC": "NI", "NIU": "NU", "NLD": "NL", "NOR": "NO",
+    "NPL": "NP", "NRU": "NR", "NTZ": "SA", "NZL": "NZ", "OMN": "OM", "PAK": "PK", "PAN": "PA",
+    "PCN": "PN", "PER": "PE", "PHL": "PH", "PLW": "PW", "PNG": "PG", "POL": "PL", "PRI": "PR",
+    "PRK": "KP", "PRT": "PT", "PRY": "PY", "PSE": "PS", "PYF": "PF", "QAT": "QA", "REU": "RE",
+    "ROU": "RO", "RUS": "RU", "RWA": "RW", "SAU": "SA", "SCG": "RS", "SDN": "SD", "SEN": "SN",
+    "SGP": "SG", "SGS": "GS", "SHN": "SH", "SJM": "SJ", "SLB": "SB", "SLE": "SL", "SLV": "SV",
+    "SMR": "SM", "SOM": "SO", "SPM": "PM", "SRB": "RS", "SSD": "SS", "STP": "ST", "SUN": "RU",
+    "SUR": "SR", "SVK": "SK", "SVN": "SI", "SWE": "SE", "SWZ": "SZ", "SXM": "SX", "SYC": "SC",
+    "SYR": "SY", "TAA": "TA", "TCA": "TC", "TCD": "TD", "TGO": "TG", "THA": "TH", "TJK": "TJ",
+    "TKL": "TK", "TKM": "TM", "TLS": "TL", "TMP": "TL", "TON": "TO", "TTO": "TT", "TUN": "TN",
+    "TUR": "TR", "TUV": "TV", "TWN": "TW", "TZA": "TZ", "UGA": "UG", "UKR": "UA", "UMI": "UM",
+    "URY": "UY", "USA": "US", "UZB": "UZ", "VAT": "VA", "VCT": "VC", "VEN": "VE", "VGB": "VG",
+    "VIR": "VI", "VNM": "VN", "VUT": "VU", "WLF": "WF", "WSM": "WS", "XKX": "XK", "YEM": "YE",
+    "YMD": "YE", "YUG": "RS", "ZAF": "ZA", "ZAR": "CD", "ZMB": "ZM", "ZWE": "ZW",
 }
 
 
@@ -164,12 +194,16 @@ def _line(order_id, index, line):
     price_unit = _amount(order_id, line.get("price_unit"), "line %s price_unit" % line_id)
     promotions = _promotions(order_id, line.get("promotions"), "line %s promotions" % line_id)
     deduced = sum((p["deduced_amount"] for p in promotions), Decimal(0))
-    canceled = sum(int(c.get("quantity") or 0) for c in line.get("cancelations") or [])
-    refunded = sum(int(r.get("quantity") or 0) for r in line.get("refunds") or [])
+    state = line.get("order_line_state") or ""
+    cancelations = line.get("cancelations") or []
+    refunds = line.get("refunds") or []
+    canceled = sum(int(c.get("quantity") or 0) for c in cancelations)
+    refunded = sum(int(r.get("quantity") or 0) for r in refunds)
+    removed = _removed(order_id, line_id, cancelations + refunds)
     return {
         "line_id": str(line_id),
         "index": line.get("order_line_index") or index + 1,
-        "state": line.get("order_line_state") or "",
+        "state": state,
         "state_reason": line.get("order_line_state_reason_label")
         or line.get("order_line_state_reason_code") or "",
         "skus": skus,
@@ -192,9 +226,27 @@ def _line(order_id, index, line):
         "commission": _amount(order_id, line.get("total_commission") or 0, "commission"),
         "canceled_qty": canceled,
         "refunded_qty": refunded,
-        "cancelations": line.get("cancelations") or [],
-        "refunds": line.get("refunds") or [],
+        # what the shop still sells on this line once refusals, cancellations and refunds
+        # are taken out; the Odoo line follows these quantities and amounts
+        "effective_qty": 0 if state == "REFUSED" else max(quantity - canceled - refunded, 0),
+        "removed": removed,
+        "cancelations": cancelations,
+        "refunds": refunds,
     }
+
+
+def _removed(order_id, line_id, records):
+    """Amounts taken off a line by its cancellations and refunds."""
+    removed = {"amount": Decimal(0), "shipping_amount": Decimal(0), "taxes": Decimal(0)}
+    for record in records:
+        label = "line %s %s" % (line_id, record.get("id") or "cancelation/refund")
+        removed["amount"] += _amount(order_id, record.get("amount") or 0, label + " amount")
+        removed["shipping_amount"] += _amount(
+            order_id, record.get("shipping_amount") or 0, label + " shipping_amount"
+        )
+        for tax in (record.get("taxes") or []) + (record.get("shipping_taxes") or []):
+            removed["taxes"] += _amount(order_id, tax.get("amount") or 0, label + " tax amount")
+    return removed
 
 
 def _group_taxes(taxes):
@@ -238,14 +290,21 @@ def parse_order(payload):
     for line, share in zip(lines, shares, strict=True):
         line["order_discount_share"] = share
         line["net"] = line["price"] - share
-    taxes = [t for line in lines for t in line["taxes"]]
-    shipping_taxes = [t for line in lines for t in line["shipping_taxes"]]
+    # Mirakl leaves refused lines out of the order's price but keeps their line amounts.
+    kept = [line for line in lines if line["state"] != "REFUSED"] or lines
+    taxes = [t for line in kept for t in line["taxes"]]
+    shipping_taxes = [t for line in kept for t in line["shipping_taxes"]]
     tax_amount = sum((t["amount"] for t in taxes + shipping_taxes), Decimal(0))
     mirakl_total = total_price
     if order_discount and not _differs(total_price, order_price + shipping_price):
         mirakl_total -= order_discount
     if tax_mode == TAX_EXCLUDED:
         mirakl_total += tax_amount
+    for line in kept:
+        removed = line["removed"]
+        mirakl_total -= removed["amount"] + removed["shipping_amount"]
+        if tax_mode == TAX_EXCLUDED:
+            mirakl_total -= removed["taxes"]
     customer = _customer(order_id, payload)
     return {
         "order_id": str(order_id),
@@ -275,7 +334,10 @@ def parse_order(payload):
         "customer": customer,
         "lines": lines,
         "shipping": {
-            "price": sum((line["shipping_price"] for line in lines), Decimal(0)),
+            "price": sum(
+                (line["shipping_price"] - line["removed"]["shipping_amount"] for line in kept),
+                Decimal(0),
+            ),
             "taxes": _group_taxes(shipping_taxes),
         },
         "promotions": order_promotions,
