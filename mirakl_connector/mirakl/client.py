@@ -189,6 +189,7 @@ class MiraklClient:
         file_starts = _file_positions(files)
         attempt = 0
         answered = False
+        outcome_unknown = False
         while True:
             _rewind(file_starts)
             try:
@@ -201,9 +202,14 @@ class MiraklClient:
                     if governed and not answered:
                         # Mirakl never answered, so the call must not use up its quota slot.
                         self.governor.release(governor_key or op)
+                    if outcome_unknown and isinstance(error, errors.MiraklValidationError):
+                        error.message += (" (an earlier attempt got no clear answer and may "
+                                          "have applied this change; re-read before acting)")
+                        error.args = (error.message,)
                     raise
-                _logger.warning("Mirakl %s: %s; retry %d of %d in %.1f s", op, error,
-                                attempt + 1, self.max_retries, delay)
+                outcome_unknown = outcome_unknown or _outcome_unknown(error)
+                _logger.warning("Mirakl %s; retry %d of %d in %.1f s", error, attempt + 1,
+                                self.max_retries, delay)
                 self.sleep(delay)
                 attempt += 1
                 continue
@@ -994,6 +1000,13 @@ def _classify_transport_error(exc):
             return "malformed", True
         return "connection", True
     return "connection", True
+
+
+def _outcome_unknown(error):
+    """True when Mirakl may have processed the call although we saw no success."""
+    if isinstance(error, errors.MiraklNetworkError):
+        return error.kind in ("timeout", "connection", "malformed")
+    return isinstance(error, errors.MiraklServerError)
 
 
 def _short_reason(exc):
