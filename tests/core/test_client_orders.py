@@ -1,4 +1,5 @@
-"""Order operations of the client, over real HTTP against the simulator."""
+"""Order operations of the client, over real HTTP against the simulator, which checks every
+request and answer against Mirakl's OpenAPI spec."""
 
 import pytest
 from mirakl import errors
@@ -9,15 +10,15 @@ from mirakl_simulator.testing import running_simulator
 
 @pytest.fixture(scope="module")
 def simulator():
-    with running_simulator(seed=False, rate_limits=False) as sim:
+    with running_simulator(seed=False, rate_limits=False, validate=True) as sim:
         yield sim
 
 
 @pytest.fixture
 def sim(simulator):
     simulator.reset()
-    simulator.clear_faults()
-    return simulator
+    yield simulator
+    assert simulator.violations() == []
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_or11_filters_reach_mirakl_encoded_as_the_spec_says(sim, client):
                                     start_update_date="2000-01-01T00:00:00Z",
                                     fulfillment_center_code=["FC-1", "FC-2"],
                                     customer_debited=False, only_null_channel=False,
-                                    order_tax_mode="TAX_INCLUDED", locale="fr_FR"))
+                                    order_tax_mode="TAX_INCLUDED"))
     assert [order["order_id"] for order in found] == [waiting["order_id"]]
     query = sim.request_log("OR11")[-1]["query"]
     assert query["order_ids"] == "%s,%s" % (waiting["order_id"], shipping["order_id"])
