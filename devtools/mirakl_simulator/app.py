@@ -3,7 +3,7 @@
 import threading
 from datetime import timedelta
 
-from . import control, orders, reference, shops
+from . import control, offers, orders, reference, shops
 from .clock import SimClock, format_datetime
 from .ratelimit import BUILTIN_FREQUENCIES, RateLimiter, frequencies_from_spec
 from .reference import ReferenceData
@@ -46,7 +46,7 @@ class Simulator:
         frequencies = frequencies_from_spec(self.spec) if self.spec else BUILTIN_FREQUENCIES
         self.rate_limiter = RateLimiter(frequencies, enabled=rate_limits)
         self.api = Router()
-        for module in (shops, orders, reference):
+        for module in (shops, orders, reference, offers):
             module.register(self.api)
         self.control = Router()
         control.register(self.control)
@@ -67,6 +67,8 @@ class Simulator:
             self.keys[shops.MULTI_SHOP_KEY] = sorted(self.shops)
             self.reference = ReferenceData()
             self.order_sequence = 0
+            self.products = {}
+            self._numbers = {"import": 0, "offer": 0}
             self.faults = {}
             self.log = []
             self.violations = []
@@ -92,6 +94,34 @@ class Simulator:
             for order in shop.orders.values():
                 if order.state == "WAITING_ACCEPTANCE" and now >= order.acceptance_deadline:
                     order.auto_refuse(order.acceptance_deadline)
+            offers.progress_imports(self, shop, now)
+
+    def next_import_number(self):
+        self._numbers["import"] += 1
+        return 1000 + self._numbers["import"]
+
+    def next_offer_id(self):
+        self._numbers["offer"] += 1
+        return 500000 + self._numbers["offer"]
+
+    def logistic_class_label(self, code):
+        known = {item["code"]: item["label"] for item in self.reference.logistic_classes}
+        return known.get(code, code)
+
+    def add_product(self, product_sku, title, category_code="electronics", ean=None, brand=""):
+        """A product of the operator's catalogue that offers can attach to."""
+        labels = {code: label for code, label, _level, _parent in self.reference.hierarchies}
+        if category_code not in labels:
+            raise ApiError(400, "Unknown category '%s'" % category_code)
+        self.products[product_sku] = {
+            "product_sku": product_sku,
+            "title": title,
+            "brand": brand,
+            "category_code": category_code,
+            "category_label": labels[category_code],
+            "references": [{"reference_type": "EAN", "reference": ean}] if ean else [],
+        }
+        return self.products[product_sku]
 
     def create_order(self, shop, spec):
         with self.lock:

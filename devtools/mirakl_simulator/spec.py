@@ -45,6 +45,13 @@ ALLOWED_DEVIATIONS = (
         "null before acceptance; the simulator sends null then, as Mirakl does.",
     ),
     (
+        "OF54",
+        r"^$",
+        r"type$",
+        "The schema describes one offer of the exported file (type object, format binary) while "
+        "the description and the reference call the JSON file an array of such offers.",
+    ),
+    (
         "V01",
         r"^body$",
         r"^responses/200$",
