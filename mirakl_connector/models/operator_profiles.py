@@ -1,0 +1,90 @@
+"""What we know of each Mirakl marketplace, as data (docs/operator-profiles.md).
+
+Choosing a profile on an instance pre-fills these values; the operator can edit them
+afterwards. Operators change their rules without notice, so each value is a starting point
+taken from the operator's public seller pages, never a guarantee.
+
+Keys of each profile:
+    label                    shown in the instance form
+    acceptance_window_hours  time the marketplace gives to accept an order before it
+                             auto-refuses it (drives the acceptance alerts)
+    carrier_codes            carrier codes the marketplace expects in OR23, in order of use
+    invoice_upload_required  whether the seller must upload the customer invoice (OR74)
+    multi_shipment           whether the operator runs Mirakl's multi-shipment API (ST*)
+"""
+
+GENERIC = "generic"
+
+OPERATOR_PROFILES = {
+    GENERIC: {
+        "label": "Generic Mirakl marketplace",
+        "acceptance_window_hours": 48,
+        "carrier_codes": [],
+        "invoice_upload_required": False,
+        "multi_shipment": False,
+    },
+    "bestbuy": {
+        "label": "Best Buy",
+        "acceptance_window_hours": 48,
+        "carrier_codes": ["UPS", "FEDEX", "CPC", "PUR"],
+        "invoice_upload_required": False,
+        "multi_shipment": False,
+    },
+    "carrefour": {
+        "label": "Carrefour",
+        "acceptance_window_hours": 48,
+        "carrier_codes": ["COLISSIMO", "CHRONOPOST", "DPD", "GLS", "UPS"],
+        "invoice_upload_required": True,
+        "multi_shipment": False,
+    },
+    "macys": {
+        "label": "Macy's",
+        "acceptance_window_hours": 24,
+        "carrier_codes": ["UPS", "FEDEX", "USPS"],
+        "invoice_upload_required": False,
+        "multi_shipment": True,
+    },
+    "leroy_merlin": {
+        "label": "Leroy Merlin",
+        "acceptance_window_hours": 48,
+        "carrier_codes": ["COLISSIMO", "CHRONOPOST", "DPD", "GLS", "GEODIS"],
+        "invoice_upload_required": True,
+        "multi_shipment": True,
+    },
+    "decathlon": {
+        "label": "Decathlon",
+        "acceptance_window_hours": 48,
+        "carrier_codes": ["COLISSIMO", "CHRONOPOST", "DPD", "GLS", "UPS", "DHL"],
+        "invoice_upload_required": True,
+        "multi_shipment": False,
+    },
+    "shop_apotheke": {
+        "label": "Shop Apotheke",
+        "acceptance_window_hours": 24,
+        "carrier_codes": ["DHL", "DPD", "HERMES", "GLS"],
+        "invoice_upload_required": True,
+        "multi_shipment": False,
+    },
+    "target_plus": {
+        "label": "Target Plus",
+        "acceptance_window_hours": 24,
+        "carrier_codes": ["USPS", "FEDEX", "UPS"],
+        "invoice_upload_required": False,
+        "multi_shipment": False,
+    },
+}
+
+
+def profile_selection():
+    return [(code, profile["label"]) for code, profile in OPERATOR_PROFILES.items()]
+
+
+def profile_values(code):
+    """Instance field values a profile pre-fills."""
+    profile = OPERATOR_PROFILES.get(code or GENERIC, OPERATOR_PROFILES[GENERIC])
+    return {
+        "acceptance_window_hours": profile["acceptance_window_hours"],
+        "carrier_codes": ",".join(profile["carrier_codes"]),
+        "invoice_upload_required": profile["invoice_upload_required"],
+        "multi_shipment": profile["multi_shipment"],
+    }
