@@ -312,7 +312,7 @@ class MiraklClient:
         except ValueError:
             body = None
         if isinstance(body, dict):
-            message = body.get("message") or body.get("error") or ""
+            message = str(body.get("message") or body.get("error") or "")
             item_errors = body.get("errors") if isinstance(body.get("errors"), list) else []
             code = body.get("code") if isinstance(body.get("code"), str) else None
         if not message:
@@ -470,7 +470,9 @@ class MiraklClient:
 
         Sorting by creation date ascending puts orders created while we page at the end, so
         they cannot push an unread order back past our offset; an order that still shows up
-        twice (it moved into the filter window mid-listing) is yielded once.
+        twice (it moved into the filter window mid-listing) is yielded once. An order that
+        leaves a state filter mid-listing can shift an unread one back onto a page already
+        read; it was updated, so the next ``start_update_date`` poll returns it.
         """
         params = dict(_or11_query(filters), sort="dateCreated", order="asc")
         return self._iter_offset("OR11", "/api/orders", "orders", params, page_size,
