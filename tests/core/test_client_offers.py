@@ -183,3 +183,25 @@ def test_unknown_offer_is_not_found(client):
     with pytest.raises(errors.MiraklNotFoundError) as caught:
         client.get_offer(987654)
     assert caught.value.operation == "OF22"
+
+
+def test_offer_file_is_resent_whole_after_a_429(sim):
+    slept = []
+    client = MiraklClient(sim.base_url, sim.api_key, governor=CallGovernor.unlimited(),
+                          sleep=slept.append)
+    sim.inject_fault("OF01", "429", retry_after=3)
+    answer = client.import_offers(offer_file(CATALOGUE))
+    status = wait_for_import(client.get_offer_import, answer["import_id"])
+    assert slept == [3]
+    assert (status["lines_read"], status["lines_in_success"]) == (2, 2)
+
+
+def test_offer_import_is_not_resent_after_a_server_error(sim):
+    slept = []
+    client = MiraklClient(sim.base_url, sim.api_key, governor=CallGovernor.unlimited(),
+                          sleep=slept.append)
+    sim.inject_fault("OF01", "502")
+    with pytest.raises(errors.MiraklServerError) as caught:
+        client.import_offers(offer_file(CATALOGUE))
+    assert (caught.value.status, caught.value.retryable) == (502, False)
+    assert slept == [] and len(sim.request_log("OF01")) == 1
