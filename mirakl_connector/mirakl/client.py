@@ -333,7 +333,7 @@ class MiraklClient:
     # ------------------------------------------------------------------ pagination
 
     def _iter_offset(self, op, path, collection, params, page_size=MAX_PAGE_SIZE,
-                     dedupe_key=None):
+                     dedupe_key=None, governor_key=None):
         """Yield every item of an offset-paginated listing (``max``/``offset``/``total_count``
         and the ``Link`` header). With ``dedupe_key`` an item seen on an earlier page (shifted
         by an insert during paging) is not yielded twice."""
@@ -343,7 +343,8 @@ class MiraklClient:
         first = True
         while True:
             page_params = dict(params, max=page_size, offset=offset)
-            page, links = self._request_page(op, path, page_params, governed=first)
+            page, links = self._request_page(op, path, page_params, governed=first,
+                                             governor_key=governor_key)
             first = False
             items = page.get(collection) or []
             for item in items:
@@ -359,10 +360,10 @@ class MiraklClient:
                 return
             offset = next_offset
 
-    def _request_page(self, op, path, params, governed):
+    def _request_page(self, op, path, params, governed, governor_key=None):
         """One offset page: (body, Link relations or None when the header is absent)."""
         body, headers = self._request(op, "GET", path, params=params, governed=governed,
-                                      with_headers=True)
+                                      governor_key=governor_key, with_headers=True)
         return body or {}, _parse_link(headers.get("Link"))
 
     def _iter_seek(self, op, path, params, limit=MAX_PAGE_SIZE):
@@ -463,7 +464,8 @@ class MiraklClient:
         _check_page_size(page_size)
         params = dict(_or11_query(filters), max=page_size, offset=offset, sort=sort,
                       order=order)
-        return self._request("OR11", "GET", "/api/orders", params=params)
+        return self._request("OR11", "GET", "/api/orders", params=params,
+                             governor_key=_or11_governor_key(filters))
 
     def iter_orders(self, page_size=MAX_PAGE_SIZE, **filters):
         """OR11: every matching order, oldest created first.
@@ -476,7 +478,8 @@ class MiraklClient:
         """
         params = dict(_or11_query(filters), sort="dateCreated", order="asc")
         return self._iter_offset("OR11", "/api/orders", "orders", params, page_size,
-                                 dedupe_key="order_id")
+                                 dedupe_key="order_id",
+                                 governor_key=_or11_governor_key(filters))
 
     def accept_order_lines(self, order_id, lines):
         """OR21: accept or refuse every line of a WAITING_ACCEPTANCE order.
@@ -870,6 +873,12 @@ def _or11_query(filters):
             raise ValueError("OR11 filter %s must be True or False, got %r" % (name, value))
     repeated = [name for name, encoding in OR11_FILTERS.items() if encoding == "repeat"]
     return _filter_query("OR11", filters, OR11_FILTERS, repeated)
+
+
+def _or11_governor_key(filters):
+    """Mirakl caps OR11 polling at once a minute but lets a lookup of given orders run "at each
+    order page display", so a lookup by order_ids is governed apart (and, by default, freely)."""
+    return "OR11:order_ids" if filters.get("order_ids") else "OR11"
 
 
 def _st11_query(filters):

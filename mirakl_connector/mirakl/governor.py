@@ -6,7 +6,8 @@ earns a 429 (and, on some operators, a warning to the seller). The table below w
 maximum is "at each page display" or similar (no number) are not governed.
 
 Paged reads count once per listing (the first page), matching Mirakl's wording "once per day and
-as many times as there are pages returned".
+as many times as there are pages returned". OR11 looking up given order ids ("OR11:order_ids")
+is the synchronous use Mirakl allows "at each order page display", so it has no entry here.
 """
 
 import collections

@@ -298,3 +298,13 @@ def test_a_key_echoed_by_the_server_is_redacted():
 
     error = client._http_error("A01", Echo(), retry_safe=True)
     assert "k3y-echoed" not in str(error) and "<redacted>" in error.message
+
+
+def test_looking_up_given_orders_is_not_held_to_the_polling_limit(sim, fake_time):
+    orders = [sim.create_order()["order_id"] for _ in range(3)]
+    client = make_client(sim, fake_time, governor=CallGovernor(clock=fake_time.clock))
+    client.list_orders()  # the minute's poll
+    for order_id in orders:  # e.g. a user re-importing orders one chunk at a time
+        assert [o["order_id"] for o in client.iter_orders(order_ids=[order_id])] == [order_id]
+    with pytest.raises(errors.MiraklRateLimitError):
+        client.list_orders(order_state_codes=["SHIPPING"])
