@@ -41,9 +41,10 @@ PREFIX = "ECO1"
 BUILD_DATE = "2026-11-23"
 # Days during which a licence stays usable after its check_by while the server cannot be reached.
 GRACE_DAYS = 14
-# Clock differences below this many seconds are not treated as a rolled-back clock.
-CLOCK_SKEW = 300
 DAY = 86400
+# A clock behind the latest time seen by less than this is drift or a wrong time zone, not a
+# rollback; a day gained this way buys nothing against a 14-day grace or a yearly expiry.
+CLOCK_SKEW = DAY
 
 # ------------------------------------------------------------------------------------------
 # States of a licence, as shown to a person
@@ -306,23 +307,8 @@ def check_license(token, keys, product, now, build_date=BUILD_DATE):
     return Verdict(VALID, "The licence key is genuine.", lic)
 
 
-def evaluate(license_token, receipt_token, keys, *, product, db_uuid, domain, now,
-             last_seen=0, build_date=BUILD_DATE):
-    """The full verdict: the key, then the receipt bound to this database, domain and time.
-
-    `last_seen` is the latest time this database has seen (a high-water mark): a clock that
-    goes back before it, or before the server time of the receipt, has been rolled back.
-    """
-    if not license_token:
-        return Verdict(MISSING, f"No licence for {product} is installed. Add one in "
-                       "Settings › Licences.")
-    verdict = check_license(license_token, keys, product, now, build_date)
-    if not verdict.ok:
-        return verdict
-    lic = verdict.license
-    if not receipt_token:
-        return Verdict(NOT_ACTIVATED, "The licence is not activated on this database. Open "
-                       "Settings › Licences and activate it.", lic)
+def check_receipt(lic, receipt_token, keys, db_uuid, domain):
+    """Verdict on a receipt's signature and binding to `lic`, this database and domain."""
     try:
         rec = parse_receipt(receipt_token, keys)
     except LicenseError as error:
@@ -340,6 +326,30 @@ def evaluate(license_token, receipt_token, keys, *, product, db_uuid, domain, no
         return Verdict(WRONG_DOMAIN, f"The licence was activated for {rec.domain}, but this "
                        f"database now runs on {domain or 'an unknown domain'}. Deactivate it "
                        "there and activate it here.", lic, rec)
+    return Verdict(VALID, "The activation receipt is genuine.", lic, rec)
+
+
+def evaluate(license_token, receipt_token, keys, *, product, db_uuid, domain, now,
+             last_seen=0, build_date=BUILD_DATE):
+    """The full verdict: the key, then the receipt bound to this database, domain and time.
+
+    `last_seen` is the latest time this database has seen (a high-water mark): a clock that
+    goes back before it, or before the server time of the receipt, has been rolled back.
+    """
+    if not license_token:
+        return Verdict(MISSING, f"No licence for {product} is installed. Add one in "
+                       "Settings › Licences.")
+    verdict = check_license(license_token, keys, product, now, build_date)
+    if not verdict.ok:
+        return verdict
+    lic = verdict.license
+    if not receipt_token:
+        return Verdict(NOT_ACTIVATED, "The licence is not activated on this database. Open "
+                       "Settings › Licences and activate it.", lic)
+    verdict = check_receipt(lic, receipt_token, keys, db_uuid, domain)
+    if verdict.state != VALID:
+        return verdict
+    rec = verdict.receipt
     if rec.status == "revoked":
         return Verdict(REVOKED, "ECOSIRE revoked this licence. Contact ECOSIRE; your data stays "
                        "available.", lic, rec)

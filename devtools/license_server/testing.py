@@ -6,7 +6,7 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .server import LicenseRegistry, make_server
+from .server import LicenseRegistry, make_server, verifier
 
 
 class RunningLicenseServer:
@@ -26,8 +26,11 @@ class RunningLicenseServer:
     def revoke(self, license_id):
         self.registry.revoke(license_id)
 
-    def active_activations(self):
-        return [a for a in self.registry.activations.values() if a["active"]]
+    def active_activations(self, key=None):
+        """Activations in use, of the licence `key` when given."""
+        lid = verifier.parse_license(key, self.registry.keys).license_id if key else None
+        return [a for a in self.registry.activations.values()
+                if a["active"] and lid in (None, a["lid"])]
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
 import logging
+import os
 import time
 from datetime import datetime, timezone
 from urllib.parse import urlparse
@@ -17,9 +18,10 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_SERVER_URL = "https://license.ecosire.com"
 SERVER_URL_PARAM = "ecosire_license_client.server_url"
-# odoo.conf / command-line option naming the demo public key (never read from the database).
+# Server option (odoo.conf, or the upper-case environment variable) naming the demo public key;
+# never read from the database.
 DEMO_KEY_OPTION = "ecosire_license_demo_public_key"
-TIMEOUT = (5, 20)
+TIMEOUT = 20  # seconds; one number, as Odoo 19 test runs require
 # Public keys trusted while Odoo runs tests, added by tests.common.install_test_license.
 TEST_KEYS = []
 
@@ -134,9 +136,10 @@ class EcosireLicense(models.Model):
                     "activated. Check the address and this server's internet access, or use "
                     "offline activation with a receipt file from ECOSIRE.", url=lic.server_url))
             if answer.get("error"):
+                # Kept, not raised: a raise would roll back the stored reason with it.
                 lic._license_store_error(answer)
-                raise UserError(lic._license_server_message(answer))
-            lic._license_store_receipt(answer.get("receipt"))
+                return lic._license_notify(lic.last_error)
+            lic._license_store_receipt(answer.get("receipt") or "")
         return True
 
     def action_deactivate(self):
@@ -241,7 +244,12 @@ class EcosireLicense(models.Model):
         if answer is None:
             return False
         if answer.get("receipt"):
-            self._license_store_receipt(answer["receipt"])
+            try:
+                self._license_store_receipt(answer["receipt"])
+            except UserError as error:
+                # A cron must not fail: keep the previous receipt and say why.
+                _logger.warning("Licence %s: %s", self.name, error)
+                return False
             return True
         self._license_store_error(answer)
         return False
@@ -249,13 +257,14 @@ class EcosireLicense(models.Model):
     def _license_store_receipt(self, token):
         """Verify a receipt against this key, database and domain before storing it."""
         self.ensure_one()
-        verdict = verifier.evaluate(
-            self.key, token, self._license_keys(), product=None,
-            db_uuid=self._license_binding()[0], domain=self._license_binding()[1],
-            now=self._license_now(), last_seen=self.last_seen,
-        )
-        if verdict.receipt is None or verdict.state in (verifier.TAMPERED, verifier.WRONG_DOMAIN,
-                                                        verifier.INVALID):
+        keys = self._license_keys()
+        try:
+            lic = verifier.parse_license(self.key, keys)
+        except verifier.LicenseError as error:
+            raise UserError(error.message)
+        db_uuid, domain = self._license_binding()
+        verdict = verifier.check_receipt(lic, token, keys, db_uuid, domain)
+        if verdict.state != verifier.VALID:
             raise UserError(_("The activation receipt was refused: %s", verdict.message))
         self.write({
             "receipt": token.strip(),
@@ -277,6 +286,19 @@ class EcosireLicense(models.Model):
         for lic in self:
             if now > lic.last_seen:
                 lic.last_seen = now
+
+    def _license_notify(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Licence not activated"),
+                "message": message,
+                "type": "danger",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _license_server_message(self, answer):
         messages = {
@@ -316,7 +338,7 @@ class EcosireLicense(models.Model):
     @api.model
     def _license_keys(self):
         extra = []
-        demo_key = config.get(DEMO_KEY_OPTION)
+        demo_key = config.get(DEMO_KEY_OPTION) or os.environ.get(DEMO_KEY_OPTION.upper())
         if demo_key:
             extra.append(verifier.public_key_from_b64(demo_key, demo=True))
         if odoo.modules.module.current_test:

@@ -1,1 +1,4 @@
-from . import test_license
+from . import test_activation
+from . import test_lifecycle
+from . import test_tampering
+from . import test_enforcement

@@ -97,3 +97,41 @@ def running_license_server(**options):
 
     with running(**options) as server:
         yield server
+
+
+def register_licensed_job_model(test_class):
+    """Add the test model `ecosire.license.test.job` to the registry for `test_class` only."""
+    from odoo.models import MetaModel
+
+    from . import licensed_job
+
+    env, model_def = test_class.env, licensed_job.EcosireLicenseTestJob
+    registry, cr = env.registry, env.cr
+    by_module = getattr(MetaModel, "_module_to_models__", None) or MetaModel.module_to_models
+    # Defining the class queued it for every later registry load of the addon: undo that.
+    with contextlib.suppress(ValueError):
+        by_module[model_def._module].remove(model_def)
+    try:
+        from odoo.orm.model_classes import add_to_registry  # 19.0
+    except ImportError:
+        model_def._build_model(registry, cr)
+    else:
+        add_to_registry(registry, model_def)
+    _setup_registry(registry, cr)
+    registry.init_models(cr, [model_def._name], {"module": "ecosire_license_client"})
+
+    def unregister():
+        model_cls = registry.models.pop(model_def._name)
+        for parent in model_cls._inherit:
+            registry[parent]._inherit_children.discard(model_def._name)
+        _setup_registry(registry, cr)
+
+    test_class.addClassCleanup(unregister)
+    return env[model_def._name]
+
+
+def _setup_registry(registry, cr):
+    if hasattr(registry, "_setup_models__"):  # 19.0
+        registry._setup_models__(cr)
+    else:
+        registry.setup_models(cr)
