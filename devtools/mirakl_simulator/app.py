@@ -3,7 +3,18 @@
 import threading
 from datetime import timedelta
 
-from . import control, offers, orders, reference, shops
+from . import (
+    accounting,
+    control,
+    documents,
+    inbox,
+    offers,
+    orders,
+    reference,
+    returns,
+    shipments,
+    shops,
+)
 from .clock import SimClock, format_datetime
 from .ratelimit import BUILTIN_FREQUENCIES, RateLimiter, frequencies_from_spec
 from .reference import ReferenceData
@@ -46,7 +57,17 @@ class Simulator:
         frequencies = frequencies_from_spec(self.spec) if self.spec else BUILTIN_FREQUENCIES
         self.rate_limiter = RateLimiter(frequencies, enabled=rate_limits)
         self.api = Router()
-        for module in (shops, orders, reference, offers):
+        for module in (
+            shops,
+            orders,
+            documents,
+            shipments,
+            reference,
+            offers,
+            inbox,
+            accounting,
+            returns,
+        ):
             module.register(self.api)
         self.control = Router()
         control.register(self.control)
@@ -68,6 +89,7 @@ class Simulator:
             self.reference = ReferenceData()
             self.order_sequence = 0
             self.products = {}
+            self.attachments = {}
             self._numbers = {"import": 0, "offer": 0}
             self.faults = {}
             self.log = []
