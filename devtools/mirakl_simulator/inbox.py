@@ -201,7 +201,11 @@ def open_order_thread(sim, shop, request):
     if not isinstance(topic, dict) or not topic.get("type") or not topic.get("value"):
         raise ApiError(400, "thread_input.topic {type, value} is required")
     known = {kind: _participant(shop, kind, order.customer) for kind in ("CUSTOMER", "OPERATOR")}
-    recipients = _recipients(thread_input.get("to"), known)
+    # OR43 names recipients as plain strings ("CUSTOMER"), unlike M12's {"type": …} objects.
+    wanted = [
+        {"type": kind} if isinstance(kind, str) else kind for kind in thread_input.get("to") or []
+    ]
+    recipients = _recipients(wanted, known)
     participants = [_participant(shop, "SHOP")] + recipients
     entity = {"type": "MMP_ORDER", "id": order.order_id, "label": order.order_id}
     thread = new_thread(sim, shop, topic, entity, participants)
