@@ -1,8 +1,11 @@
 """The /_sim control API: what the operator, the customer and the tests do to the simulator."""
 
+import base64
 import json
 
+from . import seed
 from .clock import format_datetime
+from .offers import offer_api
 from .web import ApiError, Response
 
 # advance(order, action): operator and customer moves a seller cannot make through the API.
@@ -130,6 +133,79 @@ def rate_limits(sim, request):
     return Response.json({"enabled": sim.rate_limiter.enabled})
 
 
+def add_product(sim, request):
+    body = _body(request)
+    product = sim.add_product(
+        body["product_sku"],
+        body.get("title", body["product_sku"]),
+        body.get("category_code", "electronics"),
+        body.get("ean"),
+        body.get("brand", ""),
+    )
+    return Response.json(product, status=201)
+
+
+def add_offer(sim, request):
+    body = _body(request)
+    shop = sim.shop_for(body.pop("shop_id", None))
+    if body.get("product_sku") not in sim.products:
+        sim.add_product(body["product_sku"], body.pop("product_title", body["product_sku"]))
+    offer = seed.add_offer(
+        sim,
+        shop,
+        body.pop("shop_sku"),
+        body.pop("product_sku"),
+        body.pop("price"),
+        body.pop("quantity", 0),
+        **body,
+    )
+    return Response.json(offer_api(sim, shop, offer), status=201)
+
+
+def add_thread(sim, request):
+    """A customer (order_id given) or the operator writes to the shop; attachments are base64."""
+    body = _body(request)
+    shop = sim.shop_for(body.get("shop_id"))
+    order = shop.order(body["order_id"]) if body.get("order_id") else None
+    attachments = [
+        (item["name"], base64.b64decode(item["content_base64"]))
+        for item in body.get("attachments", [])
+    ]
+    thread = seed.add_customer_thread(
+        sim, shop, body.get("body", "Hello"), order, body.get("topic", "Question"), attachments
+    )
+    return Response.json(thread.to_api(), status=201)
+
+
+def add_invoice(sim, request):
+    body = _body(request)
+    shop = sim.shop_for(body.pop("shop_id", None))
+    invoice = seed.add_invoice(
+        sim, shop, body.pop("amount_excl_taxes"), body.pop("taxes", 0), **body
+    )
+    return Response.json({"invoice_id": invoice["invoice_id"]}, status=201)
+
+
+def add_transaction(sim, request):
+    body = _body(request)
+    shop = sim.shop_for(body.pop("shop_id", None))
+    entry = seed.add_transaction(sim, shop, body.pop("type"), body.pop("amount"), **body)
+    return Response.json({"id": entry["id"]}, status=201)
+
+
+def add_return(sim, request):
+    body = _body(request)
+    order = _find_order(sim, body["order_id"])
+    item = seed.add_return(
+        sim,
+        order.shop,
+        order,
+        body.get("reason_code", "RET_DAMAGED"),
+        body.get("state", "WAITING_ACCEPTANCE"),
+    )
+    return Response.json({"id": item["id"]}, status=201)
+
+
 def register(router):
     router.add("POST", "/_sim/reset", "reset", reset)
     router.add("GET", "/_sim/shops", "shops", list_shops)
@@ -144,3 +220,9 @@ def register(router):
     router.add("DELETE", "/_sim/requests", "clear_request_log", clear_request_log)
     router.add("GET", "/_sim/violations", "violations", violations)
     router.add("POST", "/_sim/rate_limits", "rate_limits", rate_limits)
+    router.add("POST", "/_sim/products", "add_product", add_product)
+    router.add("POST", "/_sim/offers", "add_offer", add_offer)
+    router.add("POST", "/_sim/threads", "add_thread", add_thread)
+    router.add("POST", "/_sim/invoices", "add_invoice", add_invoice)
+    router.add("POST", "/_sim/transactions", "add_transaction", add_transaction)
+    router.add("POST", "/_sim/returns", "add_return", add_return)

@@ -5,6 +5,7 @@ with running_simulator(seed=False, rate_limits=False) as sim:
     sim.advance(order["order_id"], "debit")  # the operator confirms payment: SHIPPING
 """
 
+import base64
 import contextlib
 import json
 import urllib.error
@@ -97,6 +98,63 @@ class SimulatorClient:
         receive, close, auto_refuse, cancel, open_incident (line_id), pay_refunds."""
         return self._call(
             "POST", "/_sim/orders/%s/advance" % order_id, {"action": action, "line_id": line_id}
+        )
+
+    # -- other data ----------------------------------------------------------------------------
+
+    def add_product(self, product_sku, title=None, category_code="electronics", ean=None, brand=""):
+        """A product of the operator catalogue (offers attach to it by SKU, or EAN)."""
+        return self._call(
+            "POST",
+            "/_sim/products",
+            {
+                "product_sku": product_sku,
+                "title": title or product_sku,
+                "category_code": category_code,
+                "ean": ean,
+                "brand": brand,
+            },
+        )
+
+    def add_offer(self, shop_sku, product_sku, price, quantity=0, shop_id=None, **fields):
+        """An offer as if imported earlier (unknown products are created); OF21 shape."""
+        payload = dict(
+            fields, shop_sku=shop_sku, product_sku=product_sku, price=price, quantity=quantity
+        )
+        if shop_id is not None:
+            payload["shop_id"] = shop_id
+        return self._call("POST", "/_sim/offers", payload)
+
+    def add_thread(self, body, order_id=None, topic="Question", attachments=(), shop_id=None):
+        """The customer (given ``order_id``) or the operator writes; attachments [(name, bytes)]."""
+        payload = {
+            "body": body,
+            "order_id": order_id,
+            "topic": topic,
+            "shop_id": shop_id,
+            "attachments": [
+                {"name": name, "content_base64": base64.b64encode(content).decode("ascii")}
+                for name, content in attachments
+            ],
+        }
+        return self._call("POST", "/_sim/threads", payload)
+
+    def add_invoice(self, amount_excl_taxes, taxes=0, shop_id=None, **fields):
+        """fields: kind (AUTO_INVOICE, MANUAL_INVOICE, MANUAL_CREDIT), payment_state, days_ago."""
+        payload = dict(fields, amount_excl_taxes=amount_excl_taxes, taxes=taxes, shop_id=shop_id)
+        return self._call("POST", "/_sim/invoices", payload)
+
+    def add_transaction(self, type, amount, shop_id=None, **fields):  # noqa: A002 - Mirakl's name
+        """fields: order_id, order_line_id, payment_state, invoice_id, days_ago."""
+        return self._call(
+            "POST", "/_sim/transactions", dict(fields, type=type, amount=amount, shop_id=shop_id)
+        )
+
+    def add_return(self, order_id, reason_code="RET_DAMAGED", state="WAITING_ACCEPTANCE"):
+        return self._call(
+            "POST",
+            "/_sim/returns",
+            {"order_id": order_id, "reason_code": reason_code, "state": state},
         )
 
     # -- time, faults, log -------------------------------------------------------------------
