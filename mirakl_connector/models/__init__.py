@@ -5,3 +5,12 @@ from . import mk_instance_flow
 from . import mk_instance
 from . import mk_job
 from . import mk_sync_log
+from . import mk_instance_order
+from . import mk_instance_flow_order
+from . import mk_acceptance_rule
+from . import mk_financial_rule
+from . import mk_tax_mapping
+from . import delivery_carrier
+from . import res_partner
+from . import sale_order
+from . import sale_order_line

@@ -1,0 +1,47 @@
+from odoo import fields, models
+
+from .sale_order import MIRAKL_ORDER_STATES
+
+LINE_STATES = MIRAKL_ORDER_STATES + [("INCIDENT_OPEN", "Incident open"), ("REFUNDED", "Refunded")]
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    mk_line_id = fields.Char(string="Mirakl Line", index=True, copy=False, readonly=True)
+    mk_line_state = fields.Selection(
+        LINE_STATES, string="Mirakl Line State", copy=False, readonly=True
+    )
+    mk_offer_sku = fields.Char(string="Mirakl SKU", copy=False, readonly=True)
+    mk_ordered_qty = fields.Float(
+        string="Mirakl Ordered Qty",
+        copy=False,
+        readonly=True,
+        help="Quantity as ordered on Mirakl, before cancellations and refunds.",
+    )
+    mk_canceled_qty = fields.Float(string="Canceled on Mirakl", copy=False, readonly=True)
+    mk_refunded_qty = fields.Float(string="Refunded on Mirakl", copy=False, readonly=True)
+    mk_price = fields.Monetary(
+        string="Mirakl Line Amount",
+        copy=False,
+        readonly=True,
+        help="What Mirakl charges for this line, after promotions.",
+    )
+    mk_promotion_type = fields.Char(string="Promotion Type", copy=False, readonly=True)
+    mk_promotion_ref = fields.Char(string="Promotion Id", copy=False, readonly=True)
+    mk_promotion_amount = fields.Monetary(string="Promotion Amount", copy=False, readonly=True)
+    mk_promotion_details = fields.Text(string="Promotions", copy=False, readonly=True)
+    mk_decision = fields.Selection(
+        [("accept", "Accept"), ("refuse", "Refuse"), ("manual", "Operator")],
+        string="Acceptance Decision",
+        copy=False,
+        readonly=True,
+    )
+    mk_decision_rule_id = fields.Many2one(
+        "mk.acceptance.rule",
+        string="Decided by Rule",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+    )
+    mk_decision_reason = fields.Char(string="Decision Reason", copy=False, readonly=True)

@@ -1,0 +1,592 @@
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..compat import sale_line_tax_field, sale_line_uom_field
+from ..mirakl import errors
+from ..mirakl.orders import OrderDataError, line_terms, parse_order
+from ..mirakl.orders.mapping import TAX_INCLUDED
+
+_logger = logging.getLogger(__name__)
+
+# Mirakl states in which the shop has accepted the order and it lives on.
+ACCEPTED_STATES = (
+    "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING", "SHIPPED", "TO_COLLECT", "RECEIVED",
+    "CLOSED",
+)
+ORDER_IDS_PER_CALL = 100
+
+
+def parse_mirakl_date(value):
+    """Naive UTC datetime from Mirakl's ISO-8601 text (``Z`` or an offset), or False."""
+    if not value:
+        return False
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+class MkOrderImporter(models.AbstractModel):
+    """OR11 → sale.order. Every step is a ``_prepare_*`` or ``_get_*`` hook to extend."""
+
+    _name = "mk.order.importer"
+    _description = "Mirakl Order Importer"
+
+    # ------------------------------------------------------------------
+    # Entry points: poll (flow), wizard, re-import, job
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _flow_poll_orders(self, instance, log):
+        """Scheduled flow: orders updated since the last poll (minus the overlap), and once a
+        day the deep re-scan of the last days."""
+        now = fields.Datetime.now()
+        deep = not instance.order_last_deep_scan or (
+            instance.order_last_deep_scan <= now - timedelta(days=1)
+        )
+        if deep:
+            start = now - timedelta(days=instance.order_deep_scan_days)
+        else:
+            start = (instance.order_last_update or now) - timedelta(
+                minutes=instance.order_poll_overlap
+            )
+        seen = self.enqueue_orders(instance, log=log, start_update_date=start)
+        if seen:
+            instance.order_last_update = max(seen + [instance.order_last_update or seen[0]])
+        if deep:
+            instance.order_last_deep_scan = now
+        return seen
+
+    @api.model
+    def enqueue_orders(self, instance, log=None, **filters):
+        """Read OR11 with ``filters`` and queue one import job per new or changed order.
+        Returns the last update dates seen."""
+        states = instance._get_order_states_to_import()
+        client = instance._get_client()
+        seen = []
+        known = self._known_update_dates(instance)
+        for payload in client.iter_orders(
+            order_tax_mode=instance.order_tax_mode, **filters
+        ):
+            order_id = payload.get("order_id")
+            updated = payload.get("last_updated_date")
+            if updated:
+                seen.append(parse_mirakl_date(updated))
+            if log:
+                log.add(fetched=1)
+            if order_id not in known and payload.get("order_state") not in states:
+                continue
+            if known.get(order_id) and known[order_id] == parse_mirakl_date(updated):
+                continue  # already mapped from this very version
+            self._enqueue_import(instance, payload)
+        return seen
+
+    @api.model
+    def _enqueue_import(self, instance, payload):
+        order_id = payload.get("order_id") or "?"
+        return self.env["mk.job"].enqueue(
+            instance, "order_import", self._name, "_job_import_order",
+            payload={"order": payload},
+            identity_key="order:%s:%s:%s" % (
+                instance.id, order_id, payload.get("last_updated_date") or ""
+            ),
+            priority=10,
+        )
+
+    @api.model
+    def _known_update_dates(self, instance):
+        orders = self.env["sale.order"].with_context(active_test=False).search_read(
+            [("mk_instance_id", "=", instance.id)], ["mk_order_id", "mk_last_updated"],
+        )
+        return {o["mk_order_id"]: o["mk_last_updated"] for o in orders}
+
+    @api.model
+    def import_order_ids(self, instance, order_ids):
+        """Import these Mirakl orders now, without the queue (wizard, re-import button).
+        Returns ``(orders, problems)``; a problem does not stop the other orders."""
+        order_ids = [i.strip() for i in order_ids if i and i.strip()]
+        client = instance._get_client()
+        payloads = {}
+        for start in range(0, len(order_ids), ORDER_IDS_PER_CALL):
+            chunk = order_ids[start:start + ORDER_IDS_PER_CALL]
+            try:
+                for payload in client.iter_orders(
+                    order_ids=chunk, order_tax_mode=instance.order_tax_mode
+                ):
+                    payloads[payload.get("order_id")] = payload
+            except errors.MiraklError as error:
+                raise UserError(instance._describe_error(error)) from None
+        orders, problems = self.env["sale.order"], []
+        for order_id in order_ids:
+            payload = payloads.get(order_id)
+            if payload is None:
+                problems.append(_("Mirakl order %s: Mirakl does not know this order.", order_id))
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    orders |= self.import_order(instance, payload, force=True)
+            except (UserError, OrderDataError) as error:
+                problems.append(str(error.args[0] if error.args else error))
+        return orders, problems
+
+    @api.model
+    def _job_import_order(self, job):
+        order = self.import_order(job.instance_id, job.payload["order"])
+        if order:
+            job.res_model, job.res_id = order._name, order.id
+        return {"order": order.name or False, "mirakl_order": job.payload["order"].get("order_id")}
+
+    # ------------------------------------------------------------------
+    # Import of one order
+    # ------------------------------------------------------------------
+
+    @api.model
+    def import_order(self, instance, payload, force=False):
+        """Create or update the sale order of one OR11 payload; returns it (or nothing when
+        the instance does not import orders in that state). Safe to run concurrently."""
+        try:
+            data = parse_order(payload)
+        except OrderDataError as error:
+            raise UserError(str(error)) from None
+        self._lock_order(instance, data["order_id"])
+        order = self._find_order(instance, data["order_id"])
+        if not order and data["state"] not in instance._get_order_states_to_import() and not force:
+            return order
+        updated = parse_mirakl_date(data["last_updated_date"])
+        if order and not force and order.mk_last_updated and updated and (
+            updated < order.mk_last_updated
+        ):
+            return order  # an older version than the one already mapped
+        previous_state = order.mk_state
+        try:
+            if order:
+                self._update_order(order, instance, data, payload)
+            else:
+                order = self._create_order(instance, data, payload)
+        except OrderDataError as error:
+            raise UserError(str(error)) from None
+        self.env["mk.order.state.sync"]._sync_state(order, data, previous_state)
+        self._after_import(order, data)
+        return order
+
+    def _after_import(self, order, data):
+        """Acceptance rules for a new order waiting for acceptance; financial workflow for an
+        accepted one. Each step is isolated so that the import itself is never lost."""
+        if data["state"] == "WAITING_ACCEPTANCE" and order.mk_acceptance_state == "pending":
+            if order.mk_instance_id.order_auto_accept:
+                self.env["mk.order.acceptance"]._auto_decide(order)
+        elif data["state"] in ACCEPTED_STATES and order.state != "cancel":
+            self.env["mk.order.financial"]._enqueue(order)
+
+    def _lock_order(self, instance, mirakl_order_id):
+        """Serialise every import of one Mirakl order (cron, wizard, webhook, workers) until
+        the end of the transaction; the unique constraint is the last line of defence."""
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            ["mk.order:%s:%s" % (instance.id, mirakl_order_id)],
+        )
+
+    def _find_order(self, instance, mirakl_order_id):
+        return self.env["sale.order"].with_context(active_test=False).search(
+            [("mk_instance_id", "=", instance.id), ("mk_order_id", "=", mirakl_order_id)],
+            limit=1,
+        )
+
+    def _create_order(self, instance, data, payload):
+        company = instance.company_id
+        SaleOrder = self.env["sale.order"].with_company(company).with_context(
+            mail_create_nosubscribe=True, tracking_disable=True,
+        )
+        values = self._prepare_order_values(instance, data, payload)
+        order = SaleOrder.create(values)
+        order.order_line = self._prepare_line_commands(order, instance, data)
+        order.message_post(body=_(
+            "Imported from Mirakl (%(instance)s), order %(order)s in state %(state)s.",
+            instance=instance.name, order=data["order_id"], state=data["state"],
+        ))
+        return order
+
+    def _update_order(self, order, instance, data, payload):
+        values = self._prepare_header_values(instance, data, payload)
+        hidden_before = order.mk_addresses_hidden
+        if hidden_before and not values["mk_addresses_hidden"]:
+            values.update(self._prepare_partner_values(instance, data))
+            order.message_post(body=_("Mirakl revealed the customer's addresses."))
+        order.write(values)
+        if order.state == "cancel":
+            return
+        before = {line.id: line.product_uom_qty for line in order.order_line}
+        commands = self._prepare_line_commands(order, instance, data)
+        if commands:
+            order.write({"order_line": commands})
+        reduced = [
+            "%s: %s → %s" % (line.mk_offer_sku or line.name, before[line.id], line.product_uom_qty)
+            for line in order.order_line.filtered("mk_line_id")
+            if line.id in before and line.product_uom_qty < before[line.id]
+        ]
+        if reduced:
+            order.message_post(body=_(
+                "Quantities reduced after refusals, cancellations or refunds on Mirakl: %s",
+                "; ".join(reduced),
+            ))
+
+    # ------------------------------------------------------------------
+    # Values
+    # ------------------------------------------------------------------
+
+    def _prepare_order_values(self, instance, data, payload):
+        values = self._prepare_header_values(instance, data, payload)
+        values.update(self._prepare_partner_values(instance, data))
+        values.update({
+            "mk_instance_id": instance.id,
+            "mk_order_id": data["order_id"],
+            "mk_commercial_id": data["commercial_id"],
+            "mk_acceptance_state": "pending",
+            "company_id": instance.company_id.id,
+            "client_order_ref": data["reference_for_customer"] or data["order_id"],
+            "origin": data["order_id"],
+            "date_order": parse_mirakl_date(data["created_date"]) or fields.Datetime.now(),
+            "pricelist_id": self._get_pricelist(instance, data).id,
+        })
+        if instance.warehouse_id:
+            values["warehouse_id"] = instance.warehouse_id.id
+        if instance.team_id:
+            values["team_id"] = instance.team_id.id
+        if instance.user_id:
+            values["user_id"] = instance.user_id.id
+        if instance.payment_term_id:
+            values["payment_term_id"] = instance.payment_term_id.id
+        fiscal_position = self._get_fiscal_position(instance)
+        if fiscal_position is not None:
+            values["fiscal_position_id"] = fiscal_position.id
+        return values
+
+    def _prepare_header_values(self, instance, data, payload):
+        state = data["state"]
+        deadline = parse_mirakl_date(data["acceptance_decision_date"])
+        values = {
+            "mk_state": state,
+            "mk_state_reason": data["state_reason"],
+            "mk_last_updated": parse_mirakl_date(data["last_updated_date"]),
+            "mk_payload": json.dumps(payload, sort_keys=True),
+            "mk_tax_mode": data["tax_mode"],
+            "mk_channel_code": data["channel_code"],
+            "mk_channel_label": data["channel_label"],
+            "mk_shipping_zone": data["shipping_zone_label"] or data["shipping_zone_code"],
+            "mk_shipping_type": data["shipping_type_label"] or data["shipping_type_code"],
+            "mk_payment_type": data["payment_type"],
+            "mk_payment_workflow": data["payment_workflow"],
+            "mk_paid": data["paid"],
+            "mk_commission": float(data["commission"]),
+            "mk_created_date": parse_mirakl_date(data["created_date"]),
+            "mk_shipping_deadline": parse_mirakl_date(data["shipping_deadline"]),
+            "mk_total": float(data["mirakl_total"]),
+            "mk_addresses_hidden": not data["customer"]["shipping"],
+            "mk_import_error": False,
+        }
+        # While the order waits, Mirakl's acceptance_decision_date is the deadline; afterwards
+        # it is when the decision was made.
+        if state in ("STAGING", "WAITING_ACCEPTANCE"):
+            created = parse_mirakl_date(data["created_date"])
+            if not deadline and created and instance.acceptance_window_hours:
+                deadline = created + timedelta(hours=instance.acceptance_window_hours)
+            values["mk_acceptance_deadline"] = deadline
+        else:
+            values["mk_acceptance_decision_date"] = deadline
+        return values
+
+    def _prepare_partner_values(self, instance, data):
+        partner, invoice, shipping = self.env["res.partner"]._mk_find_or_create_customer(
+            instance, data["customer"], data["order_id"],
+        )
+        return {
+            "partner_id": partner.id,
+            "partner_invoice_id": invoice.id,
+            "partner_shipping_id": shipping.id,
+        }
+
+    def _prepare_line_commands(self, order, instance, data):
+        """Create commands for new Mirakl lines, update commands for changed ones, and the
+        shipping line; nothing for lines that already match."""
+        existing = {line.mk_line_id: line for line in order.order_line if line.mk_line_id}
+        commands = []
+        for line_data in data["lines"]:
+            line = existing.get(line_data["line_id"])
+            values = self._prepare_line_values(order, instance, data, line_data, line)
+            if not line:
+                commands.append(fields.Command.create(values))
+            else:
+                changed = self._changed_values(line, values)
+                if changed:
+                    commands.append(fields.Command.update(line.id, changed))
+        commands += self._prepare_shipping_commands(order, instance, data)
+        return commands
+
+    def _prepare_line_values(self, order, instance, data, line_data, line=None):
+        product = line.product_id if line else self._get_product(instance, line_data, order)
+        gross = line_data["gross"]
+        net = line_data["price"] - line_data["order_discount_share"]
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        discount_digits = self.env["decimal.precision"].precision_get("Discount")
+        price_unit, discount, _exact = line_terms(
+            gross, net, line_data["quantity"], digits, discount_digits,
+            order.currency_id.decimal_places,
+        )
+        promotions = line_data["promotions"]
+        price_include = data["tax_mode"] == TAX_INCLUDED
+        taxes = self._get_taxes(order, instance, product, line_data["taxes"], net, price_include)
+        values = {
+            "product_id": product.id,
+            "name": self._prepare_line_name(product, line_data),
+            "product_uom_qty": line_data["effective_qty"],
+            "price_unit": float(price_unit),
+            "discount": float(discount),
+            sale_line_tax_field(self.env): [fields.Command.set(taxes.ids)],
+            "mk_line_id": line_data["line_id"],
+            "mk_line_state": line_data["state"] or False,
+            "mk_offer_sku": line_data["offer_sku"] or line_data["skus"][0],
+            "mk_ordered_qty": line_data["quantity"],
+            "mk_canceled_qty": line_data["canceled_qty"],
+            "mk_refunded_qty": line_data["refunded_qty"],
+            "mk_price": float(net),
+            "mk_promotion_type": ", ".join(sorted({p["type"] for p in promotions if p["type"]}))
+            or False,
+            "mk_promotion_ref": ", ".join(p["id"] for p in promotions if p["id"]) or False,
+            "mk_promotion_amount": float(line_data["discount_amount"]
+                                         + line_data["order_discount_share"]),
+            "mk_promotion_details": json.dumps(
+                [dict(p, deduced_amount=str(p["deduced_amount"])) for p in promotions]
+            ) if promotions else False,
+        }
+        if not line:
+            values[sale_line_uom_field(self.env)] = product.uom_id.id
+        return values
+
+    def _prepare_line_name(self, product, line_data):
+        return "[%s] %s" % (line_data["offer_sku"] or line_data["skus"][0], line_data["title"])
+
+    def _prepare_shipping_commands(self, order, instance, data):
+        shipping = data["shipping"]
+        line = order.order_line.filtered("is_delivery")[:1]
+        if not line and not shipping["price"] and not shipping["taxes"]:
+            return []
+        carrier = order.carrier_id or self._get_carrier(instance, data, order)
+        if not order.carrier_id:
+            order.carrier_id = carrier
+        price_include = data["tax_mode"] == TAX_INCLUDED
+        taxes = self._get_taxes(
+            order, instance, carrier.product_id, shipping["taxes"], shipping["price"],
+            price_include,
+        )
+        values = {
+            "product_id": carrier.product_id.id,
+            "name": carrier.name,
+            "product_uom_qty": 1,
+            "price_unit": float(shipping["price"]),
+            "discount": 0.0,
+            "is_delivery": True,
+            sale_line_tax_field(self.env): [fields.Command.set(taxes.ids)],
+        }
+        if not line:
+            values[sale_line_uom_field(self.env)] = carrier.product_id.uom_id.id
+            return [fields.Command.create(values)]
+        changed = self._changed_values(line, values)
+        return [fields.Command.update(line.id, changed)] if changed else []
+
+    def _changed_values(self, line, values):
+        """Only what differs, so that a re-import of an unchanged order writes nothing. The
+        price terms travel together: Odoo recomputes prices when a quantity moves alone."""
+        changed = {}
+        for name, value in values.items():
+            field = line._fields[name]
+            if field.type == "many2many":
+                if set(line[name].ids) != set(value[0][2]):
+                    changed[name] = value
+            elif field.type == "many2one":
+                if line[name].id != value:
+                    changed[name] = value
+            elif field.type == "float" or field.type == "monetary":
+                if abs((line[name] or 0.0) - (value or 0.0)) > 1e-6:
+                    changed[name] = value
+            elif (line[name] or False) != (value or False):
+                changed[name] = value
+        if changed.keys() & {"product_uom_qty", "price_unit", "discount"}:
+            for name in ("product_uom_qty", "price_unit", "discount"):
+                if name in values:
+                    changed[name] = values[name]
+            tax_field = sale_line_tax_field(self.env)
+            changed.setdefault(tax_field, values.get(tax_field) or [fields.Command.set(
+                line[tax_field].ids)])
+        return changed
+
+    # ------------------------------------------------------------------
+    # Lookups (products, taxes, carriers, pricelists)
+    # ------------------------------------------------------------------
+
+    def _get_product(self, instance, line_data, order):
+        product = self._find_product(instance, line_data)
+        if product:
+            return product
+        if instance.order_create_products:
+            return self.env["product.product"].create(
+                self._prepare_product_values(instance, line_data)
+            )
+        raise OrderDataError(order.mk_order_id, _(
+            "unknown SKU %(sku)s on line %(line)s: no product has it as internal reference or "
+            "barcode. Create the product, or allow product creation on the shop.",
+            sku=" / ".join(line_data["skus"]), line=line_data["line_id"],
+        ))
+
+    def _find_product(self, instance, line_data):
+        """Offer SKU, then product SKU: through an offer binding when the offer flow provides
+        one, then the internal reference, then the barcode."""
+        Product = self.env["product.product"].with_company(instance.company_id)
+        company_domain = [("company_id", "in", (False, instance.company_id.id))]
+        binding_model = self.env.get("mk.offer.binding")
+        for sku in line_data["skus"]:
+            if binding_model is not None and "offer_sku" in binding_model._fields:
+                binding = binding_model.search(
+                    [("instance_id", "=", instance.id), ("offer_sku", "=", sku)], limit=1,
+                )
+                if binding and binding.product_id:
+                    return binding.product_id
+            for field_name in ("default_code", "barcode"):
+                product = Product.search([(field_name, "=", sku)] + company_domain, limit=1)
+                if product:
+                    return product
+        return Product
+
+    def _prepare_product_values(self, instance, line_data):
+        return {
+            "name": line_data["title"],
+            "default_code": line_data["offer_sku"] or line_data["skus"][0],
+            "list_price": float(line_data["price_unit"]),
+            "sale_ok": True,
+            "taxes_id": [fields.Command.clear()],
+        }
+
+    def _get_taxes(self, order, instance, product, mirakl_taxes, base, price_include):
+        mode = instance.order_tax_source
+        if mode == "product":
+            taxes = product.taxes_id.filtered(
+                lambda t: t.company_id == instance.company_id
+            )
+            return order.fiscal_position_id.map_tax(taxes)
+        taxes = self.env["account.tax"]
+        for tax in mirakl_taxes:
+            taxes |= self._get_mapped_tax(instance, tax, base, price_include, order)
+        if mode == "marketplace_fpos":
+            taxes = order.fiscal_position_id.map_tax(taxes)
+        return taxes
+
+    def _get_mapped_tax(self, instance, tax, base, price_include, order):
+        mapping = self.env["mk.tax.mapping"].search([
+            ("instance_id", "=", instance.id), ("code", "=", tax["code"]),
+            ("price_include", "=", price_include),
+        ], limit=1)
+        if mapping:
+            return mapping.tax_id
+        if not instance.order_create_taxes:
+            raise OrderDataError(order.mk_order_id, _(
+                "Mirakl tax code %(code)s (%(mode)s) is not mapped to an Odoo tax. Map it under "
+                "the shop's tax mappings, or allow tax creation.",
+                code=tax["code"], mode=_("tax included") if price_include else _("tax excluded"),
+            ))
+        rate = tax["rate"]
+        if rate is None:
+            net_base = base - tax["amount"] if price_include else base
+            rate = (tax["amount"] / net_base * 100).quantize(Decimal("0.01")) if net_base else 0
+        account_tax = self.env["account.tax"].create(
+            self._prepare_tax_values(instance, tax["code"], Decimal(rate), price_include)
+        )
+        self.env["mk.tax.mapping"].create({
+            "instance_id": instance.id, "code": tax["code"], "price_include": price_include,
+            "tax_id": account_tax.id,
+        })
+        return account_tax
+
+    def _prepare_tax_values(self, instance, code, rate, price_include):
+        values = {
+            "name": "Mirakl %s %s%%%s" % (
+                code, format(rate.normalize(), "f"), " incl." if price_include else ""
+            ),
+            "amount": float(rate),
+            "amount_type": "percent",
+            "type_tax_use": "sale",
+            "company_id": instance.company_id.id,
+        }
+        if "price_include_override" in self.env["account.tax"]._fields:
+            values["price_include_override"] = "tax_included" if price_include else "tax_excluded"
+        else:
+            values["price_include"] = price_include
+        return values
+
+    def _get_fiscal_position(self, instance):
+        """None: let Odoo choose from the customer's address."""
+        if instance.order_tax_source == "marketplace":
+            return self.env["account.fiscal.position"]  # taxes are Mirakl's own: never remap
+        if instance.fiscal_position_id:
+            return instance.fiscal_position_id
+        return None
+
+    def _get_pricelist(self, instance, data):
+        currency = self.env["res.currency"].with_context(active_test=False).search(
+            [("name", "=", data["currency"])], limit=1,
+        )
+        if not currency:
+            raise OrderDataError(data["order_id"], _("unknown currency %s", data["currency"]))
+        if not currency.active:
+            raise OrderDataError(data["order_id"], _(
+                "currency %s is not active in Odoo; activate it to import this order.",
+                currency.name,
+            ))
+        if instance.pricelist_id and instance.pricelist_id.currency_id == currency:
+            return instance.pricelist_id
+        Pricelist = self.env["product.pricelist"]
+        pricelist = Pricelist.search([
+            ("currency_id", "=", currency.id),
+            ("company_id", "in", (False, instance.company_id.id)),
+        ], limit=1)
+        return pricelist or Pricelist.create({
+            "name": "Mirakl %s" % currency.name, "currency_id": currency.id,
+            "company_id": instance.company_id.id,
+        })
+
+    def _get_carrier(self, instance, data, order):
+        """Mirakl's shipping type: first a carrier for the destination country, then any
+        carrier with that type, else a new one."""
+        code = data["shipping_type_code"] or "MIRAKL"
+        Carrier = self.env["delivery.carrier"].with_context(active_test=False)
+        domain = [
+            ("mk_shipping_type_code", "=", code),
+            ("company_id", "in", (False, instance.company_id.id)),
+        ]
+        country = order.partner_shipping_id.country_id
+        if country:
+            carrier = Carrier.search(domain + [("country_ids", "in", country.ids)], limit=1)
+            if carrier:
+                return carrier
+        carrier = Carrier.search(domain, limit=1)
+        return carrier or Carrier.create(self._prepare_carrier_values(instance, data, code))
+
+    def _prepare_carrier_values(self, instance, data, code):
+        product = self.env["product.product"].create({
+            "name": _("Mirakl shipping %s", data["shipping_type_label"] or code),
+            "type": "service",
+            "sale_ok": False,
+            "list_price": 0.0,
+            "taxes_id": [fields.Command.clear()],
+        })
+        return {
+            "name": data["shipping_type_label"] or code,
+            "mk_shipping_type_code": code,
+            "product_id": product.id,
+            "delivery_type": "fixed",
+            "fixed_price": 0.0,
+            "company_id": instance.company_id.id,
+        }

@@ -1,0 +1,2 @@
+from . import mk_order_import_wizard
+from . import mk_order_acceptance_wizard

@@ -1,0 +1,69 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..mirakl import errors
+
+
+class MkOrderImportWizard(models.TransientModel):
+    _name = "mk.order.import.wizard"
+    _description = "Import Mirakl Orders"
+
+    instance_id = fields.Many2one("mk.instance", required=True, string="Shop")
+    mode = fields.Selection(
+        [
+            ("created", "Created between"),
+            ("updated", "Updated between"),
+            ("ids", "These Mirakl order ids"),
+        ],
+        required=True, default="updated",
+    )
+    date_from = fields.Datetime(default=lambda self: fields.Datetime.subtract(
+        fields.Datetime.now(), days=1))
+    date_to = fields.Datetime(default=fields.Datetime.now)
+    order_ids = fields.Text(
+        string="Mirakl Order Ids", help="One per line, or separated by commas or spaces.",
+    )
+    result = fields.Text(readonly=True)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for wizard in self:
+            if wizard.date_from and wizard.date_to and wizard.date_from > wizard.date_to:
+                raise UserError(_("The start date must be before the end date."))
+
+    def _get_order_ids(self):
+        return [i for i in re.split(r"[\s,;]+", self.order_ids or "") if i]
+
+    def action_import(self):
+        self.ensure_one()
+        self.instance_id._check_license()
+        importer = self.env["mk.order.importer"]
+        if self.mode == "ids":
+            ids = self._get_order_ids()
+            if not ids:
+                raise UserError(_("Give at least one Mirakl order id."))
+            orders, problems = importer.import_order_ids(self.instance_id, ids)
+            lines = [_("%(count)s order(s) imported: %(names)s", count=len(orders),
+                       names=", ".join(orders.mapped("name")) or "-")]
+            lines += problems
+        else:
+            if not (self.date_from and self.date_to):
+                raise UserError(_("Give both dates."))
+            prefix = "start_date" if self.mode == "created" else "start_update_date"
+            filters = {prefix: self.date_from, prefix.replace("start", "end"): self.date_to}
+            try:
+                seen = importer.enqueue_orders(self.instance_id, **filters)
+            except errors.MiraklError as error:
+                raise UserError(self.instance_id._describe_error(error)) from None
+            lines = [_("%s order(s) read from Mirakl; new and changed ones are queued for "
+                       "import.", len(seen))]
+        self.result = "\n".join(lines)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
