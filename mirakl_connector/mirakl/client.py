@@ -141,9 +141,10 @@ class MiraklClient:
             except (TypeError, ValueError):
                 raise ValueError("Mirakl shop_id must be an integer, got %r" % (shop_id,))
         self.shop_id = shop_id or None
-        if not (isinstance(timeout, tuple) and len(timeout) == 2):
-            raise ValueError("timeout must be a (connect, read) tuple of seconds, got %r"
-                             % (timeout,))
+        if not (isinstance(timeout, tuple) and len(timeout) == 2
+                and all(isinstance(part, (int, float)) and part > 0 for part in timeout)):
+            raise ValueError("timeout must be a (connect, read) tuple of positive seconds, "
+                             "got %r" % (timeout,))
         self.timeout = timeout
         self.max_retries = max_retries
         self.sleep = sleep
@@ -492,6 +493,8 @@ class MiraklClient:
         for line in lines:
             if not line.get("id") or not isinstance(line.get("accepted"), bool):
                 raise ValueError("OR21 line %r needs an 'id' and a boolean 'accepted'" % (line,))
+            if any(known["id"] == str(line["id"]) for known in order_lines):
+                raise ValueError("OR21 lists order line %s twice" % line["id"])
             order_lines.append({"id": str(line["id"]), "accepted": line["accepted"]})
         return self._request("OR21", "PUT", "/api/orders/%s/accept" % _segment(order_id),
                              json_body={"order_lines": order_lines})

@@ -11,6 +11,7 @@ is the synchronous use Mirakl allows "at each order page display", so it has no 
 """
 
 import collections
+import threading
 import time
 
 MINUTE = 60
@@ -60,6 +61,7 @@ class CallGovernor:
         self.clock = clock
         self.max_wait = max_wait
         self._history = collections.defaultdict(collections.deque)
+        self._lock = threading.Lock()  # one governor may be shared by clients in threads
 
     @classmethod
     def unlimited(cls):
@@ -72,6 +74,10 @@ class CallGovernor:
         windows = self.limits.get(op)
         if not windows:
             return 0.0
+        with self._lock:
+            return self._reserve(op, windows)
+
+    def _reserve(self, op, windows):
         now = self.clock()
         history = self._history[op]
         longest = max(seconds for _calls, seconds in windows)
@@ -89,6 +95,7 @@ class CallGovernor:
 
     def release(self, op):
         """Forget the latest reserved call of ``op`` (it never reached Mirakl)."""
-        history = self._history.get(op)
-        if history:
-            history.pop()
+        with self._lock:
+            history = self._history.get(op)
+            if history:
+                history.pop()

@@ -50,6 +50,8 @@ def test_client_validates_key_shop_and_timeout():
         MiraklClient("https://a.mirakl.net", "key", shop_id="main")
     with pytest.raises(ValueError, match=r"\(connect, read\)"):
         MiraklClient("https://a.mirakl.net", "key", timeout=30)
+    with pytest.raises(ValueError, match="positive seconds"):
+        MiraklClient("https://a.mirakl.net", "key", timeout=(5, 0))
     client = MiraklClient("https://a.mirakl.net", "THE-KEY", shop_id="2001")
     assert client.shop_id == 2001
     assert "THE-KEY" not in repr(client)
@@ -77,6 +79,9 @@ def test_unknown_or_badly_typed_filters_are_refused_before_any_call():
         client.list_orders(page_size=500)
     with pytest.raises(ValueError, match="OR21 line"):
         client.accept_order_lines("A-1", [{"id": "A-1-1", "accepted": "yes"}])
+    with pytest.raises(ValueError, match="OR21 lists order line A-1-1 twice"):
+        client.accept_order_lines("A-1", [{"id": "A-1-1", "accepted": True},
+                                          {"id": "A-1-1", "accepted": False}])
     with pytest.raises(ValueError, match="OR28 refunds\\[0\\] misses reason_code"):
         client.refund_order_lines([{"order_line_id": "L", "amount": 1, "shipping_amount": 0}])
     with pytest.raises(ValueError, match="import_mode must be NORMAL or REPLACE"):
