@@ -367,12 +367,20 @@ class MiraklClient:
                                       governor_key=governor_key, with_headers=True)
         return body or {}, _parse_link(headers.get("Link"))
 
-    def _iter_seek(self, op, path, params, limit=MAX_PAGE_SIZE):
-        """Yield every item of a seek-paginated listing (``limit``/``page_token``)."""
+    def _iter_seek(self, op, path, params, limit=MAX_PAGE_SIZE, dedupe_key="id"):
+        """Yield every item of a seek-paginated listing (``limit``/``page_token``), each once
+        even if a token re-reads an item that moved while we paged."""
         _check_page_size(limit)
+        seen = set()
         page = self._request(op, "GET", path, params=dict(params, limit=limit)) or {}
         while True:
-            yield from page.get("data") or []
+            for item in page.get("data") or []:
+                key = item.get(dedupe_key)
+                if key is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield item
             token = page.get("next_page_token")
             if not token:
                 return
@@ -659,7 +667,8 @@ class MiraklClient:
 
     def iter_offer_imports(self, limit=MAX_PAGE_SIZE, **filters):
         """OF04: every matching offer import."""
-        return self._iter_seek("OF04", "/api/offers/imports", _of04_query(filters), limit)
+        return self._iter_seek("OF04", "/api/offers/imports", _of04_query(filters), limit,
+                               dedupe_key="import_id")
 
     def list_offers(self, offset=0, page_size=MAX_PAGE_SIZE, **filters):
         """OF21: one page of the shop's offers -> {"offers", "total_count"}."""
@@ -752,7 +761,7 @@ class MiraklClient:
     def iter_price_imports(self, limit=MAX_PAGE_SIZE, **filters):
         """PRI02: every matching price import."""
         return self._iter_seek("PRI02", "/api/offers/pricing/imports", _pri02_query(filters),
-                               limit)
+                               limit, dedupe_key="import_id")
 
     def get_price_import_error_report(self, import_id):
         """PRI03: failed lines of a price import (CSV) -> MiraklFile."""

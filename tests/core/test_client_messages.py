@@ -98,3 +98,20 @@ def test_message_is_not_resent_after_a_server_error(sim, client):
         client.reply_to_thread(opened["thread_id"], "Second message", to=[{"type": "CUSTOMER"}])
     assert caught.value.retryable is False
     assert len(sim.request_log("M12")) == 1
+
+
+def test_a_thread_updated_while_paging_does_not_repeat_another(sim, client):
+    """M11 lists the most recently updated first: a reply while we page moves a thread to the
+    top and shifts the rest by one, so the next page would repeat a thread already yielded.
+    (The moved thread itself is now behind the cursor; the next updated_since poll has it.)"""
+    ids = [client.create_operator_thread("Question number %d" % n, entity={"type": "SELLER"},
+                                         topic={"type": "FREE_TEXT", "value": "Help"})
+           ["thread_id"] for n in range(4)]
+    seen = []
+    for thread in client.iter_threads(limit=2):
+        seen.append(thread["id"])
+        if len(seen) == 2:
+            sim.move_clock(seconds=5)
+            client.reply_to_thread(ids[0], "A later follow-up", to=[{"type": "OPERATOR"}])
+    assert len(seen) == len(set(seen))
+    assert set(ids[1:]) <= set(seen)
