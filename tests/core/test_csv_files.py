@@ -128,3 +128,24 @@ def test_error_report_is_parsed_into_rows():
     report = '\ufeff"line";"error";"offer-sku";"quantity"\n"2";"Unknown offer";"X";"1"\n'
     assert read_error_report(report.encode("utf-8")) == [
         {"line": "2", "error": "Unknown offer", "offer-sku": "X", "quantity": "1"}]
+
+
+def test_memory_stays_flat_however_many_rows_are_written():
+    import tempfile
+    import tracemalloc
+
+    def peak_for(rows):
+        with tempfile.TemporaryFile() as target:
+            tracemalloc.start()
+            with OfferCsvWriter(columns=("sku", "price", "quantity", "description"),
+                                fileobj=target) as writer:
+                for index in range(rows):
+                    writer.write_row({"sku": "SKU-%06d" % index, "price": "12.50",
+                                      "quantity": index % 7,
+                                      "description": "An offer description " * 4})
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        return peak
+
+    small, large = peak_for(500), peak_for(10_000)
+    assert large < small + 64 * 1024  # twenty times the rows, no more memory
