@@ -70,8 +70,12 @@ def parse_max_usage(description):
         budgets.append((calls, int(every or 1) * _UNITS[unit]))
     if not budgets:
         return None
-    # Several figures ("20 times per min, 60 times per hour"): the strictest hourly rate wins.
-    return min(budgets, key=lambda budget: hourly_allowance(*budget))
+    # Figures for alternative uses ("Differential: … Full: …", "… with offers only, … with
+    # products") must not block the lighter use, so the most generous applies; figures that
+    # cap the same use together ("20 times per min, 60 times per hour") all apply.
+    alternatives = ":" in text or " with " in text
+    pick = max if alternatives else min
+    return pick(budgets, key=lambda budget: hourly_allowance(*budget))
 
 
 def frequencies_from_spec(spec):

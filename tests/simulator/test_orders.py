@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from mirakl_simulator.testing import SimulatorError
 from simulator_helpers import line
 
 
@@ -160,3 +161,178 @@ def test_usd_orders_come_from_the_usd_shop(sim, api):
     assert api.orders()["total_count"] == 0  # not visible from the EUR shop
     seen = api.get("/api/orders", params={"shop_id": usd["shop_id"]}, api_key=usd["api_key"]).json()
     assert [item["order_id"] for item in seen["orders"]] == [order["order_id"]]
+
+
+def test_operator_refuses_orders_not_accepted_before_the_deadline(sim, api):
+    order = sim.create_order(lines=[line()])
+    deadline = order["acceptance_decision_date"]
+    sim.move_clock(hours=71)
+    assert sim.get_order(order["order_id"])["order_state"] == "WAITING_ACCEPTANCE"
+    sim.move_clock(hours=1)
+    seen = api.orders(order_ids=order["order_id"])["orders"][0]
+    assert seen["order_state"] == "REFUSED"
+    assert seen["order_state_reason_code"] == "AUTO_REFUSED"
+    assert "acceptance_decision_date" not in seen  # null when refused automatically
+    assert seen["last_updated_date"] == deadline
+
+
+def test_auto_refuse_on_demand(sim):
+    order = sim.create_order(lines=[line()])
+    assert sim.advance(order["order_id"], "auto_refuse")["order_state"] == "REFUSED"
+
+
+def test_customer_receipt_then_closing(sim):
+    order = sim.create_order(state="SHIPPED", lines=[line()])
+    received = sim.advance(order["order_id"], "receive")
+    assert received["order_state"] == "RECEIVED"
+    assert received["order_lines"][0]["received_date"]
+    assert sim.advance(order["order_id"], "close")["order_state"] == "CLOSED"
+
+
+def test_advance_rejects_a_move_the_state_does_not_allow(sim):
+    order = sim.create_order(state="SHIPPING", lines=[line()])
+    with pytest.raises(SimulatorError) as raised:
+        sim.advance(order["order_id"], "receive")
+    assert raised.value.status == 400
+
+
+def test_shipping_deadline_follows_the_debit(sim):
+    order = sim.create_order(state="WAITING_DEBIT_PAYMENT", lines=[line()], leadtime_to_ship=3)
+    assert "shipping_deadline" not in order
+    sim.move_clock(hours=5)
+    debited = sim.advance(order["order_id"], "debit")
+    assert debited["customer_debited_date"] == sim.now()
+    assert debited["shipping_deadline"] > debited["customer_debited_date"]
+
+
+def test_whole_order_cancellation_before_debit(sim, api):
+    order = sim.create_order(state="WAITING_DEBIT_PAYMENT", lines=[line(quantity=2)])
+    assert api.put("/api/orders/%s/cancel" % order["order_id"]).status_code == 204
+    seen = api.orders(order_ids=order["order_id"])["orders"][0]
+    assert seen["order_state"] == "CANCELED"
+    assert seen["order_lines"][0]["cancelations"][0]["quantity"] == 2
+    assert seen["can_cancel"] is False
+
+
+def test_cancel_after_debit_is_refused(sim, api):
+    order = sim.create_order(state="SHIPPING", lines=[line()])
+    assert api.put("/api/orders/%s/cancel" % order["order_id"]).status_code == 400
+
+
+def test_line_cancellations_cancel_the_order_once_every_line_is_gone(sim, api):
+    order = sim.create_order(
+        state="WAITING_DEBIT_PAYMENT", lines=[line("A", quantity=2), line("B")]
+    )
+    first, second = (item["order_line_id"] for item in order["order_lines"])
+
+    def cancel(line_id, quantity, amount):
+        return api.put(
+            "/api/orders/cancel",
+            json={
+                "cancelations": [
+                    {
+                        "order_line_id": line_id,
+                        "quantity": quantity,
+                        "amount": amount,
+                        "shipping_amount": 0,
+                        "reason_code": "CAN_OUT_OF_STOCK",
+                    }
+                ]
+            },
+        )
+
+    answer = cancel(first, 1, 10)
+    assert answer.status_code == 200
+    assert answer.json()["cancelations"][0]["order_line_id"] == first
+    assert (
+        api.orders(order_ids=order["order_id"])["orders"][0]["order_state"]
+        == "WAITING_DEBIT_PAYMENT"
+    )
+    assert cancel(first, 2, 10).status_code == 400  # only one unit left on that line
+    cancel(first, 1, 10)
+    cancel(second, 1, 10)
+    seen = api.orders(order_ids=order["order_id"])["orders"][0]
+    assert seen["order_state"] == "CANCELED"
+    assert [item["order_line_state"] for item in seen["order_lines"]] == ["CANCELED", "CANCELED"]
+
+
+def test_cancellation_needs_a_cancelation_reason(sim, api):
+    order = sim.create_order(state="WAITING_DEBIT_PAYMENT", lines=[line()])
+    answer = api.put(
+        "/api/orders/cancel",
+        json={
+            "cancelations": [
+                {
+                    "order_line_id": order["order_lines"][0]["order_line_id"],
+                    "quantity": 1,
+                    "amount": 10,
+                    "shipping_amount": 0,
+                    "reason_code": "REF_DAMAGED",
+                }
+            ]
+        },
+    )
+    assert answer.status_code == 400
+
+
+def test_refunds_wait_for_the_operator_then_mark_the_line_refunded(sim, api):
+    order = sim.create_order(state="SHIPPED", lines=[line(price_unit=25)])
+    line_id = order["order_lines"][0]["order_line_id"]
+    answer = api.put(
+        "/api/orders/refund",
+        json={
+            "refunds": [
+                {
+                    "order_line_id": line_id,
+                    "amount": 25,
+                    "shipping_amount": 0,
+                    "reason_code": "REF_DAMAGED",
+                    "quantity": 1,
+                }
+            ]
+        },
+    )
+    assert answer.status_code == 200
+    refund = answer.json()["refunds"][0]
+    assert refund["amount"] == 25.0 and refund["refund_id"]
+
+    seen = api.orders(order_ids=order["order_id"])["orders"][0]["order_lines"][0]
+    assert seen["refunds"][0]["refund_state"] == "WAITING_REFUND"
+    sim.advance(order["order_id"], "pay_refunds")
+    seen = api.orders(order_ids=order["order_id"])["orders"][0]
+    assert seen["order_lines"][0]["order_line_state"] == "REFUNDED"
+    assert seen["order_lines"][0]["refunds"][0]["refund_state"] == "REFUNDED"
+    assert seen["fully_refunded"] is True
+
+
+def test_refund_beyond_the_line_price_or_before_shipping_is_refused(sim, api):
+    shipped = sim.create_order(state="SHIPPED", lines=[line(price_unit=25)])
+    shipping = sim.create_order(state="SHIPPING", lines=[line(price_unit=25)])
+    for order, amount in ((shipped, 30), (shipping, 5)):
+        answer = api.put(
+            "/api/orders/refund",
+            json={
+                "refunds": [
+                    {
+                        "order_line_id": order["order_lines"][0]["order_line_id"],
+                        "amount": amount,
+                        "shipping_amount": 0,
+                        "reason_code": "REF_DAMAGED",
+                    }
+                ]
+            },
+        )
+        assert answer.status_code == 400
+
+
+def test_incident_opened_by_the_customer_and_resolved_by_the_shop(sim, api):
+    order = sim.create_order(state="SHIPPED", lines=[line()])
+    line_id = order["order_lines"][0]["order_line_id"]
+    sim.advance(order["order_id"], "open_incident", line_id=line_id)
+    assert api.orders(has_incident="true")["total_count"] == 1
+    path = "/api/orders/%s/lines/%s/resolve_incident" % (order["order_id"], line_id)
+    assert api.put(path, json={"reason_code": "INC_RESOLVED"}).status_code == 204
+    seen = api.orders(order_ids=order["order_id"])["orders"][0]
+    assert seen["has_incident"] is False
+    assert seen["order_lines"][0]["order_line_state"] == "SHIPPED"
+    assert api.put(path, json={"reason_code": "INC_RESOLVED"}).status_code == 400
