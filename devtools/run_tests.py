@@ -26,7 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 MODULES = ("ecosire_license_client", "mirakl_connector")
 # A log line as Odoo writes it: "<date> <time>,<ms> <pid> <LEVEL> <db> <logger>: <message>".
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>[^:]+): (?P<msg>.*)")
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>[^:]+): "
+)
 ODOO_RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 OURS = re.compile(r"mirakl|ecosire|\bmk\.", re.IGNORECASE)
 UNINSTALL_SCRIPT = """
@@ -62,14 +64,18 @@ def run_pytest(totals):
     banner("Odoo-free tests (pytest)")
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp, "junit.xml")
-        rc = subprocess.call([sys.executable, "-m", "pytest", "-q", f"--junitxml={junit}"], cwd=REPO)
+        rc = subprocess.call(
+            [sys.executable, "-m", "pytest", "-q", f"--junitxml={junit}"], cwd=REPO
+        )
         if not junit.exists():
             print(f"pytest ended with code {rc} and wrote no report")
             totals.add(0, 1)
             return
         suite = ET.parse(junit).getroot()
         suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-        tests, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+        tests, failures, errors, skipped = (
+            int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")
+        )
         failed = failures + errors + (1 if rc not in (0, 5) and not (failures or errors) else 0)
         passed = tests - failures - errors - skipped
         print(f"Odoo-free: {passed} passed, {failed} failed, {skipped} skipped")
@@ -91,15 +97,25 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def pg_settings():
+    """PostgreSQL as the usual PG* variables say, with this project's defaults."""
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": os.environ.get("PGPORT", "5432"),
+        "user": os.environ.get("PGUSER", "odoo"),
+        "password": os.environ.get("PGPASSWORD", ""),
+    }
+
+
+def drop_db(db):
+    pg = pg_settings()
+    env = dict(os.environ, PGHOST=pg["host"], PGPORT=pg["port"], PGUSER=pg["user"])
+    subprocess.call(["dropdb", "--if-exists", db], env=env, stderr=subprocess.DEVNULL)
+
+
 def odoo_command(source, python, db, *args):
     addons = [source / "addons", source / "odoo" / "addons", REPO]
-    pg = [
-        f"--db_host={os.environ.get('PGHOST', '127.0.0.1')}",
-        f"--db_port={os.environ.get('PGPORT', '5432')}",
-        f"--db_user={os.environ.get('PGUSER', 'odoo')}",
-    ]
-    if os.environ.get("PGPASSWORD"):
-        pg.append(f"--db_password={os.environ['PGPASSWORD']}")
+    pg = [f"--db_{key}={value}" for key, value in pg_settings().items() if value]
     return [str(python), str(source / "odoo-bin"), *args, "-d", db,
             "--addons-path=" + ",".join(str(p) for p in addons), *pg,
             f"--http-port={free_port()}", "--log-level=info", "--max-cron-threads=0"]
@@ -121,14 +137,10 @@ def problems_in(log):
 def run_phase(name, cmd, logdir, stdin=None):
     log_path = logdir / f"{name}.log"
     with open(log_path, "w") as out:
-        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, input=stdin, text=True, cwd=REPO)
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, input=stdin, text=True,
+                              cwd=REPO)
     log = log_path.read_text()
     return proc.returncode, log, log_path
-
-
-def drop_db(python, db):
-    env = dict(os.environ, PGHOST=os.environ.get("PGHOST", "127.0.0.1"), PGUSER=os.environ.get("PGUSER", "odoo"))
-    subprocess.call(["dropdb", "--if-exists", db], env=env, stderr=subprocess.DEVNULL)
 
 
 def run_odoo(source, totals):
@@ -144,14 +156,15 @@ def run_odoo(source, totals):
     logdir = REPO / ".local" / "logs" / series
     logdir.mkdir(parents=True, exist_ok=True)
     banner(f"Odoo {series} at {source} (python {python}, database {db}, logs in {logdir})")
-    drop_db(python, db)
+    drop_db(db)
     failed = 0
     passed = 0
     demo = [] if series >= "19.0" else ["--without-demo=all"]
     tags = ",".join(f"/{m}" for m in MODULES)
     try:
-        rc, log, path = run_phase("install-and-test", odoo_command(
-            source, python, db, "-i", ",".join(MODULES), "--test-tags", tags, "--stop-after-init", *demo), logdir)
+        install = ("-i", ",".join(MODULES), "--test-tags", tags, "--stop-after-init", *demo)
+        rc, log, path = run_phase("install-and-test", odoo_command(source, python, db, *install),
+                                  logdir)
         results = ODOO_RESULT.findall(log)
         if results:
             fails, errors, ran = (int(x) for x in results[-1])
@@ -182,7 +195,7 @@ def run_odoo(source, totals):
                 print("   ", line[:400])
             failed += 1 if not failed else 0
     finally:
-        drop_db(python, db)
+        drop_db(db)
     print(f"Odoo {series}: {passed} passed, {failed} failed", flush=True)
     totals.add(passed, failed)
 
