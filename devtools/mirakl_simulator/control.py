@@ -10,6 +10,7 @@ from .web import ApiError, Response
 
 # advance(order, action): operator and customer moves a seller cannot make through the API.
 ACTIONS = (
+    "accept_pending_debit",
     "validate",
     "accept",
     "refuse",
@@ -28,10 +29,6 @@ ACTIONS = (
 def apply_step(sim, order, action, now, line_id=None):
     if action == "accept":
         order.decide([(line.line_id, True) for line in order.lines], now)
-    elif action == "accept_pending_debit":
-        order.decide([(line.line_id, True) for line in order.lines], now)
-        order.require("WAITING_DEBIT_PAYMENT")
-        order._set_state("WAITING_DEBIT", now)
     elif action == "refuse":
         order.decide([(line.line_id, False) for line in order.lines], now)
     elif action == "open_incident":

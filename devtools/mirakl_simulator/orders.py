@@ -507,6 +507,11 @@ class Order:
         line.state = line.state_before_incident
         line.touch(now)
 
+    def accept_pending_debit(self, now):
+        """Accepted, but the operator has not asked for the debit yet (WAITING_DEBIT)."""
+        self.decide([(line.line_id, True) for line in self.lines], now)
+        self._set_state("WAITING_DEBIT", now)
+
     def pay_refunds(self, now):
         """The operator's payment system confirms every pending refund (operator PA02)."""
         for line in self.lines:
@@ -586,7 +591,7 @@ def list_orders(sim, shop, request):
     orders.sort(
         key=lambda order: (order.created, order.sequence), reverse=request.arg("order") == "desc"
     )
-    return offset_page(request, [order.to_api() for order in orders], "orders", sim.base_url)
+    return offset_page(request, orders, "orders", sim.base_url, serialize=Order.to_api)
 
 
 def _filter_orders(sim, orders, request):

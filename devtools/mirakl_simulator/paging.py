@@ -10,8 +10,11 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
 
 
-def offset_page(request, items, collection_key, base_url, extra=None):
-    """Slice ``items`` by max/offset and answer {collection_key, total_count} with a Link header."""
+def offset_page(request, items, collection_key, base_url, serialize=None):
+    """Slice ``items`` by max/offset and answer {collection_key, total_count} with a Link header.
+
+    ``serialize`` turns the items of the page (only) into their API form.
+    """
     paginate = request.bool_arg("paginate")
     total = len(items)
     if paginate is False:
@@ -26,8 +29,9 @@ def offset_page(request, items, collection_key, base_url, extra=None):
             links.append(_link(request, base_url, max(0, offset - size), size, "previous"))
         if offset + size < total:
             links.append(_link(request, base_url, offset + size, size, "next"))
+    if serialize:
+        page = [serialize(item) for item in page]
     payload = {collection_key: page, "total_count": total}
-    payload.update(extra or {})
     headers = {"Link": ", ".join(links)} if links else None
     return Response.json(payload, headers=headers)
 
