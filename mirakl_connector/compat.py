@@ -23,14 +23,17 @@ servers:
 * Field renames other addons' code must follow (the order flow uses them):
   ``sale_line_tax_field``, ``sale_line_uom_field``, ``user_groups_field``,
   ``group_users_field``, ``storable_product_vals``.
-* Cron progress: ``commit_progress`` uses ``_commit_progress`` (19) when present.
+* Tests: ``running_tests`` tells whether commits must be skipped (17 and 19 flag it
+  differently).
 """
 
 import re
+import threading
 
 from lxml import etree
 
 from odoo import models
+from odoo.modules import module as odoo_module
 
 # =====================================================================================
 # SQL constraints
@@ -102,14 +105,11 @@ def cron_needs_numbercall(env):
     return "numbercall" in env["ir.cron"]._fields
 
 
-def commit_progress(env, processed=1, remaining=None):
-    """Tell the running cron about progress where the series supports it (19's
-    ``_commit_progress`` also commits). Returns True when it committed."""
-    cron = env["ir.cron"]
-    if hasattr(cron, "_commit_progress") and env.context.get("cron_id"):
-        cron._commit_progress(processed, remaining=remaining)
-        return True
-    return False
+def running_tests():
+    """True while Odoo runs tests, whose transaction must never be committed: 17 flags
+    the thread (``current_test`` is only set for at-install tests), 19 only sets
+    ``current_test``, 18 does both."""
+    return bool(odoo_module.current_test) or getattr(threading.current_thread(), "testing", False)
 
 
 # =====================================================================================

@@ -1,3 +1,5 @@
+import math
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -205,7 +207,7 @@ class MkInstance(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        vals_list = [self._prepare_create_values(vals) for vals in vals_list]
+        vals_list = [self._prepare_instance_values(vals) for vals in vals_list]
         instances = super().create(vals_list)
         instances._ensure_flows()
         instances._sync_crons()
@@ -224,7 +226,7 @@ class MkInstance(models.Model):
         self._sync_crons()
         return res
 
-    def _prepare_create_values(self, vals):
+    def _prepare_instance_values(self, vals):
         """Profile defaults first, then what the caller gave."""
         values = dict(profile_values(vals.get("operator_profile")), **vals)
         if values.get("base_url"):
@@ -308,6 +310,16 @@ class MkInstance(models.Model):
         for line in licensed.flow_ids._due(fields.Datetime.now()):
             line._enqueue()
         return self.env["mk.job"].run_pending(limit=job_limit, instances=licensed)
+
+    @api.model
+    def _flow_refresh_account(self, instance, log):
+        """A01, daily: notice a shop Mirakl suspended or closed, keep its name and currency.
+        No in-process retry: the queue retries with backoff instead of holding a worker."""
+        account = instance._get_client(max_retries=0).get_account()
+        instance.write(instance._prepare_account_values(account))
+        log.add(fetched=1, updated=1)
+        if account.get("shop_state") not in (None, "OPEN"):
+            log.message = _("Mirakl reports the shop as %s.", account["shop_state"])
 
     def _get_client(self, **options):
         """The Mirakl client of this shop. The key is read as superuser so that flows started
@@ -409,7 +421,7 @@ class MkInstance(models.Model):
             return _(
                 "Mirakl is limiting the calls of this shop (HTTP 429, too many requests). "
                 "Try again in %(seconds)s seconds.",
-                seconds=error.retry_after or 60,
+                seconds=math.ceil(error.retry_after or 60),
             )
         if isinstance(error, errors.MiraklNetworkError):
             messages = {

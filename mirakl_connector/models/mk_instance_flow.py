@@ -7,6 +7,7 @@ from ..compat import sql_constraints
 
 # (code, label, default cadence in minutes)
 FLOWS = [
+    ("account", "Shop account", 1440),
     ("orders", "Orders", 5),
     ("acceptance", "Acceptance", 5),
     ("shipping", "Shipping", 10),
@@ -89,7 +90,7 @@ class MkInstanceFlow(models.Model):
     def _flow_handlers(self):
         """Flow code -> (service model, method). A sync flow registers itself by extending
         this; the method is called as ``env[model].method(instance, sync_log)``."""
-        return {}
+        return {"account": ("mk.instance", "_flow_refresh_account")}
 
     def _due(self, now):
         handlers = self._flow_handlers()
@@ -132,7 +133,7 @@ class MkInstanceFlow(models.Model):
     @api.model
     def _on_job_failure(self, job, message):
         """The run was rolled back with its log; record the failed run on its own."""
-        line = self.browse(job.payload.get("flow_id")).exists()
+        line = self.browse((job.payload or {}).get("flow_id")).exists()
         if line:
             self.env["mk.sync.log"]._start(line.instance_id, line.flow, job)._finish(
                 state="failed", message=message

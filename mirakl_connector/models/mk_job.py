@@ -8,9 +8,9 @@ from psycopg2 import errorcodes
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.modules import module as odoo_module
 from odoo.tools import SQL
 
+from .. import compat
 from ..mirakl import errors
 
 _logger = logging.getLogger(__name__)
@@ -418,4 +418,4 @@ class MkJob(models.Model):
     @api.model
     def _can_commit(self):
         """Commit after each job, except inside tests (their transaction is rolled back)."""
-        return not odoo_module.current_test
+        return not compat.running_tests()

@@ -1,0 +1,100 @@
+import time
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from odoo.addons.ecosire_license_client.tests.common import license_clock
+
+from .common import MiraklCase
+
+
+@tagged("post_install", "-at_install", "mirakl_connector")
+class TestDispatch(MiraklCase):
+    def setUp(self):
+        super().setUp()
+        self.cron = self.env.ref("mirakl_connector.ir_cron_mk_dispatch")
+
+    def test_cron_follows_activation(self):
+        self.assertFalse(self.cron.active, "crons ship inactive")
+        self.instance.action_activate()
+        self.assertEqual(self.instance.state, "active")
+        self.assertTrue(self.cron.active)
+        second = self._make_instance("Second")
+        second.action_activate()
+        self.instance.action_archive()
+        self.assertTrue(self.cron.active, "another shop is still active")
+        second.action_set_draft()
+        self.assertFalse(self.cron.active, "no active shop left")
+        self.instance.action_unarchive()
+        self.assertTrue(self.cron.active)
+        self.instance.unlink()
+        self.assertFalse(self.cron.active)
+
+    def test_cron_numbercall_on_17(self):
+        if "numbercall" in self.cron._fields:
+            self.assertEqual(self.cron.numbercall, -1, "17 would otherwise run the cron once")
+
+    def test_dispatch_runs_due_flows_and_logs_them(self):
+        self.instance.action_activate()
+        line = self._flow(self.instance)
+        before = fields.Datetime.now()
+        processed = self.env["mk.instance"]._cron_dispatch()
+        self.assertEqual(processed.mapped("job_type"), ["flow_account"])
+        self.assertEqual(processed.state, "done")
+        log = self.env["mk.sync.log"].search([("instance_id", "=", self.instance.id)])
+        self.assertEqual(len(log), 1)
+        self.assertEqual(
+            (log.flow, log.state, log.fetched_count, log.updated_count), ("account", "done", 1, 1)
+        )
+        self.assertEqual(log.job_id, processed)
+        self.assertTrue(log.date_end and log.duration >= 0)
+        self.assertEqual(self.instance.account_shop_name, self.sim.shops[0]["shop_name"])
+        self.assertGreaterEqual(line.next_run, before + timedelta(minutes=line.interval_minutes))
+        self.assertEqual(line.last_run, log.date_start)
+        self.assertEqual(self.instance.last_sync_date, log.date_start)
+        # the cadence holds: nothing is due on the next tick
+        self.assertFalse(self.env["mk.instance"]._cron_dispatch())
+        self.assertEqual(len(self.sim.request_log("A01")), 1)
+        # until the flow is due again
+        line.next_run = before
+        self.assertTrue(self.env["mk.instance"]._cron_dispatch())
+        self.assertEqual(len(self.sim.request_log("A01")), 2)
+
+    def test_disabled_flows_and_draft_shops_do_not_run(self):
+        self._flow(self.instance).enabled = False
+        self.instance.action_activate()
+        draft = self._make_instance("Draft")
+        self.assertFalse(self.env["mk.instance"]._cron_dispatch())
+        self.assertFalse(
+            self.env["mk.job"].search([("instance_id", "in", (self.instance | draft).ids)])
+        )
+
+    def test_run_now_queues_once(self):
+        line = self._flow(self.instance)
+        line.action_run_now()
+        line.action_run_now()
+        jobs = self.env["mk.job"].search([("instance_id", "=", self.instance.id)])
+        self.assertEqual(len(jobs), 1)
+        self.assertEqual(jobs.priority, 5)
+        with self.assertRaisesRegex(UserError, "not available"):
+            self.instance.flow_ids.filtered(lambda f: f.flow not in f._flow_handlers())[
+                :1
+            ].action_run_now()
+
+    def test_without_licence_crons_skip_and_jobs_wait(self):
+        self.instance.action_activate()
+        job = self._flow(self.instance)._enqueue()
+        with license_clock(self.env, time.time() + 20 * 365 * 86400):
+            with self.assertLogs("odoo.addons.ecosire_license_client", level="WARNING") as logs:
+                processed = self.env["mk.instance"]._cron_dispatch()
+            self.assertIn("mirakl_connector", logs.output[0])
+            self.assertFalse(processed)
+            self.assertEqual(job.state, "pending", "queued work waits, it is not dropped")
+            with self.assertRaises(UserError):
+                self._make_instance("Unlicensed").action_activate()
+            # reading stays available
+            self.assertEqual(self.instance.flow_ids.instance_id, self.instance)
+        self.env["mk.instance"]._cron_dispatch()
+        self.assertEqual(job.state, "done")
