@@ -1,5 +1,6 @@
 """The simulator: state, dispatch of one request, faults, rate limits, request log, validation."""
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -20,6 +21,8 @@ from .ratelimit import BUILTIN_FREQUENCIES, RateLimiter, frequencies_from_spec
 from .reference import ReferenceData
 from .spec import load_spec
 from .web import ApiError, Router
+
+_logger = logging.getLogger(__name__)
 
 FAULT_KINDS = ("429", "500", "502", "503", "delay", "reset", "truncated")
 DEFAULT_ACCEPTANCE_DELAY = 3 * 86400  # operators auto-refuse after a few days (3 at Jinius)
@@ -203,6 +206,9 @@ class Simulator:
                 response = self._fault_response(fault) or self._answer(operation, handler, request)
             except ApiError as error:
                 response = error.to_response()
+            except Exception as error:  # a simulator bug: answer like a server, and say so
+                _logger.exception("Simulator failure on %s %s", request.method, request.path)
+                response = ApiError(500, "Simulator failure: %r" % error).to_response()
             if self.validator and operation:
                 self._record_violations(self.validator.check_response(operation, request, response))
             self._log(operation, request, response, fault)
@@ -250,6 +256,10 @@ class Simulator:
                 return handler(self, request)
         except ApiError as error:
             return error.to_response()
+        except KeyError as error:
+            return ApiError(400, "Missing field %s" % error).to_response()
+        except (TypeError, ValueError) as error:
+            return ApiError(400, str(error)).to_response()
 
     def _record_violations(self, found):
         self.violations.extend(found)
