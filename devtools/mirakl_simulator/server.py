@@ -30,6 +30,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return
+        try:
+            self._write(response, kind)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up first (the point of a delay fault): nobody is left to answer.
+            self.close_connection = True
+
+    def _write(self, response, kind):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
