@@ -105,18 +105,12 @@ class EcosireLicense(models.Model):
         for vals in vals_list:
             if vals.get("key"):
                 vals["key"] = vals["key"].strip()
-        self._license_cache_clear()
         return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("key"):
             vals["key"] = vals["key"].strip()
-        self._license_cache_clear()
         return super().write(vals)
-
-    def unlink(self):
-        self._license_cache_clear()
-        return super().unlink()
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -206,18 +200,26 @@ class EcosireLicense(models.Model):
 
     @api.model
     def _license_verdict(self, product):
-        """The verdict for `product`, computed once per transaction from the signed tokens."""
+        """The verdict for `product`, verified once per cursor for the same stored tokens.
+
+        The cache key holds everything a verdict depends on but the time, so an edit, a
+        savepoint rolled back or a changed domain can never serve a stale verdict.
+        """
+        licences = self.sudo().search([])
+        key = (product, self._license_binding(), tuple(
+            (lic.id, lic.key, lic.receipt, lic.last_seen, lic.last_error_state)
+            for lic in licences
+        ))
         cache = self.env.cr.cache.setdefault("ecosire_license_verdicts", {})
-        if product not in cache:
-            licences = self.sudo().search([])
+        if key not in cache:
             verdicts = [lic._verdict(product) for lic in licences]
             covering = [v for v in verdicts if v.state != verifier.WRONG_PRODUCT]
             usable = [v for v in covering if v.ok]
-            cache[product] = (usable or covering or [verifier.Verdict(
+            cache[key] = (usable or covering or [verifier.Verdict(
                 verifier.MISSING,
                 _("No licence for %s is installed. Add one in Settings › Licences.", product),
             )])[0]
-        return cache[product]
+        return cache[key]
 
     def _verdict(self, product=None):
         self.ensure_one()
@@ -353,6 +355,7 @@ class EcosireLicense(models.Model):
 
     @api.model
     def _license_cache_clear(self):
+        """Forget cached verdicts (after the clock or the server config changed)."""
         self.env.cr.cache.pop("ecosire_license_verdicts", None)
 
     @api.model

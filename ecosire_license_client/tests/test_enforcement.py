@@ -1,3 +1,5 @@
+import contextlib
+
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
@@ -51,6 +53,18 @@ class TestEnforcement(TransactionCase):
             self.assertEqual(self.jobs[1].name, "offer 1")
         with license_clock(self.env, now + 15 * DAY):  # in the grace period: still working
             self.assertEqual(self.Job._cron_send_pending(), 2)
+
+    def test_verdict_never_outlives_a_rolled_back_licence(self):
+        class Rollback(Exception):
+            pass
+
+        with contextlib.suppress(Rollback), self.env.cr.savepoint():
+            install_test_license(self.env, products=(TEST_PRODUCT,))
+            self.assertTrue(self.Job._check_license())
+            raise Rollback
+        self.env.invalidate_all()
+        with self.assertLogs("odoo.addons.ecosire_license_client", "WARNING"):
+            self.assertFalse(self.Job._check_license(raise_if_invalid=False))
 
     def test_a_model_must_name_its_product(self):
         with self.assertRaises(NotImplementedError):
