@@ -151,6 +151,10 @@ class Simulator:
     def create_order(self, shop, spec):
         with self.lock:
             self.order_sequence += 1
+            spec = dict(
+                spec,
+                lines=[self._with_offer_details(shop, line) for line in spec.get("lines") or []],
+            )
             order = orders.Order(shop, self.order_sequence, spec, self.now(), self.acceptance_delay)
             if order.order_id in shop.orders:
                 raise ApiError(409, "Order %s already exists" % order.order_id)
@@ -161,6 +165,22 @@ class Simulator:
             for step in orders.STATE_PATH[target]:
                 control.apply_step(self, order, step, order.updated)
             return order
+
+    def _with_offer_details(self, shop, line):
+        """A line naming an existing offer of the shop takes its id, price and product."""
+        offer = shop.offers.get(line.get("offer_sku"))
+        if offer is None or offer["deleted"]:
+            return line
+        product = self.products.get(offer["product_sku"], {})
+        details = {
+            "offer_id": offer["offer_id"],
+            "price_unit": offer["price_cents"] / 100,
+            "product_sku": offer["product_sku"],
+            "product_title": product.get("title"),
+            "category_code": product.get("category_code"),
+            "category_label": product.get("category_label"),
+        }
+        return dict({key: value for key, value in details.items() if value is not None}, **line)
 
     def add_fault(self, operation, kind, count=1, retry_after=1, seconds=5.0, status=None):
         if kind not in FAULT_KINDS:

@@ -5,7 +5,7 @@ import json
 
 from . import seed
 from .clock import format_datetime
-from .offers import offer_api
+from .offers import OFFER_DEFAULTS, offer_api
 from .web import ApiError, Response
 
 # advance(order, action): operator and customer moves a seller cannot make through the API.
@@ -145,17 +145,15 @@ def add_product(sim, request):
 def add_offer(sim, request):
     body = _body(request)
     shop = sim.shop_for(body.pop("shop_id", None))
+    title = body.pop("product_title", None)
     if body.get("product_sku") not in sim.products:
-        sim.add_product(body["product_sku"], body.pop("product_title", body["product_sku"]))
-    offer = seed.add_offer(
-        sim,
-        shop,
-        body.pop("shop_sku"),
-        body.pop("product_sku"),
-        body.pop("price"),
-        body.pop("quantity", 0),
-        **body,
-    )
+        sim.add_product(body["product_sku"], title or body["product_sku"])
+    required = [body.pop(key) for key in ("shop_sku", "product_sku", "price")]
+    quantity = body.pop("quantity", 0)
+    unknown = sorted(set(body) - set(OFFER_DEFAULTS) - {"state_code"})
+    if unknown:
+        raise ApiError(400, "Unknown offer field(s): %s" % ", ".join(unknown))
+    offer = seed.add_offer(sim, shop, *required, quantity, **body)
     return Response.json(offer_api(sim, shop, offer), status=201)
 
 

@@ -543,7 +543,6 @@ def _new_record(
         "quantity": quantity,
         "reason_code": reason_code,
         "created": now,
-        "state": "WAITING_REFUND",
         "commission_cents": int(round(line.commission_cents * share)),
         "taxes": taxes
         if taxes is not None
@@ -780,6 +779,7 @@ def refund_lines(sim, shop, request):
             item.get("taxes"),
             item.get("shipping_taxes"),
         )
+        record["state"] = "WAITING_REFUND"  # until the operator pays it
         line.refunds.append(record)
         line.touch(now)
         created.append(

@@ -199,16 +199,11 @@ def _seed_orders(sim, shop, rng, offers):
     orders = []
     for number, state in enumerate(states):
         lines = []
-        for offer, product in rng.sample(offers, rng.choice([1, 1, 2, 3])):
+        for offer, _product in rng.sample(offers, rng.choice([1, 1, 2, 3])):
+            # Price, offer id and product come from the offer itself.
             line = {
                 "offer_sku": offer["shop_sku"],
-                "offer_id": offer["offer_id"],
-                "product_sku": product["product_sku"],
-                "product_title": product["title"],
-                "category_code": product["category_code"],
-                "category_label": product["category_label"],
                 "quantity": rng.choice([1, 1, 2, 3]),
-                "price_unit": offer["price_cents"] / 100,
                 "shipping_price": rng.choice([0, 4.9, 6.9]),
                 "taxes": taxes,
                 "shipping_taxes": taxes[:1],

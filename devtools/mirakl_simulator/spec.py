@@ -88,7 +88,12 @@ class SpecValidator:
     """
 
     def __init__(self, spec):
-        import jsonschema
+        try:
+            import jsonschema
+        except ImportError:
+            raise RuntimeError(
+                "spec validation needs jsonschema: pip install -r requirements-test.txt"
+            )
 
         self._jsonschema = jsonschema
         self.spec = spec

@@ -336,3 +336,15 @@ def test_incident_opened_by_the_customer_and_resolved_by_the_shop(sim, api):
     assert seen["has_incident"] is False
     assert seen["order_lines"][0]["order_line_state"] == "SHIPPED"
     assert api.put(path, json={"reason_code": "INC_RESOLVED"}).status_code == 400
+
+
+def test_a_line_on_an_existing_offer_takes_its_id_price_and_product(sim):
+    offer = sim.add_offer("SKU-PHONE", "P-PHONE", 249.9, 5, product_title="Phone X")
+    order = sim.create_order(lines=[{"offer_sku": "SKU-PHONE", "quantity": 2}])
+    placed = order["order_lines"][0]
+    assert (placed["offer_id"], placed["price_unit"], placed["price"]) == (
+        offer["offer_id"],
+        249.9,
+        499.8,
+    )
+    assert (placed["product_sku"], placed["product_title"]) == ("P-PHONE", "Phone X")
