@@ -122,8 +122,10 @@ def main():
 
     try:
         print(f"[1/5] Mirakl simulator on http://127.0.0.1:{SIMULATOR_PORT}", flush=True)
+        # Rate limits off: Mirakl allows A01 once a day, and a demo user clicks Test Connection
+        # more often than that. The suites test the limits; `make simulator` keeps them on.
         simulator = start([sys.executable, "-m", "mirakl_simulator", "--port", str(SIMULATOR_PORT),
-                           "--seed"], stdout=subprocess.DEVNULL)
+                           "--seed", "--no-rate-limits"], stdout=subprocess.DEVNULL)
         wait_for_port(SIMULATOR_PORT, simulator, "the simulator")
         sys.path.insert(0, str(REPO / "devtools"))
         from mirakl_simulator.testing import SimulatorClient
