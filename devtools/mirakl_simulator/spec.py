@@ -96,6 +96,10 @@ class SpecValidator:
             )
 
         self._jsonschema = jsonschema
+        # Formats are annotations in 2020-12; dates are the ones worth asserting (RFC 3339).
+        self._format_checker = jsonschema.FormatChecker(formats=())
+        self._format_checker.checks("date-time")(_is_rfc3339_datetime)
+        self._format_checker.checks("date")(_is_date)
         self.spec = spec
         self.operations = operation_index(spec)
         self._validators = {}
@@ -104,7 +108,9 @@ class SpecValidator:
         if key not in self._validators:
             # $refs point at #/components/…: give the schema the document's components as root.
             document = dict(schema, components=self.spec.get("components", {}))
-            self._validators[key] = self._jsonschema.Draft202012Validator(document)
+            self._validators[key] = self._jsonschema.Draft202012Validator(
+                document, format_checker=self._format_checker
+            )
         return self._validators[key]
 
     def _schema_errors(self, code, direction, key, schema, instance):
@@ -354,6 +360,17 @@ class SpecValidator:
         schema = content[media].get("schema", {})
         key = (code, "response", response.status)
         return self._schema_errors(code, "response", key, schema, json.loads(response.body))
+
+
+RFC3339_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _is_rfc3339_datetime(value):
+    return not isinstance(value, str) or bool(RFC3339_DATETIME.match(value))
+
+
+def _is_date(value):
+    return not isinstance(value, str) or bool(re.match(r"^\d{4}-\d{2}-\d{2}$", value))
 
 
 def _violation(code, direction, where, schema_path, message):

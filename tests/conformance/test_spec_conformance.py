@@ -385,6 +385,20 @@ def test_validator_flags_responses_that_drift_from_the_schema(spec):
     assert any(
         v["where"] == "orders/0/order_id" and v["schema_path"].endswith("type") for v in found
     )
+    late = {"orders": [], "total_count": 0}
+    assert validator.check_response("OR11", request, Response.json(late)) == []
+    shipment = {
+        "id": "S",
+        "order_id": "O",
+        "status": "SHIPPED",
+        "status_customer_debit": "DEBIT_OK",
+        "created_date": "yesterday",
+        "last_updated_date": "2024-05-01T10:00:00.000Z",
+    }
+    dates = validator.check_response("ST11", request, Response.json({"data": [shipment]}))
+    assert [(v["where"], v["message"]) for v in dates] == [
+        ("data/0/created_date", "'yesterday' is not a 'date-time'")
+    ]
     assert validator.check_response("OR24", request, Response.json({"unexpected": True}))
     assert validator.check_response("OR21", request, Response.json({}, status=200))
 
