@@ -9,13 +9,6 @@ from mirakl import errors
 from mirakl.client import MiraklClient, MiraklFile
 from mirakl.csv_files import OfferCsvWriter, PriceCsvWriter, StockCsvWriter, read_error_report
 from mirakl.governor import CallGovernor
-from mirakl_simulator.testing import running_simulator
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with running_simulator(seed=False, rate_limits=False, validate=True) as sim:
-        yield sim
 
 
 @pytest.fixture
@@ -26,11 +19,6 @@ def sim(simulator):
                                         ean="400000000000%d" % number)
     yield simulator
     assert simulator.violations() == []
-
-
-@pytest.fixture
-def client(sim):
-    return MiraklClient(sim.base_url, sim.api_key, governor=CallGovernor.unlimited())
 
 
 def wait_for_import(poll, import_id):

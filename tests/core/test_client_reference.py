@@ -2,27 +2,6 @@
 checks every request and answer against Mirakl's OpenAPI spec."""
 
 import pytest
-from mirakl.client import MiraklClient
-from mirakl.governor import CallGovernor
-from mirakl_simulator.testing import running_simulator
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with running_simulator(seed=False, rate_limits=False, validate=True) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(simulator):
-    simulator.reset()
-    yield simulator
-    assert simulator.violations() == []
-
-
-@pytest.fixture
-def client(sim):
-    return MiraklClient(sim.base_url, sim.api_key, governor=CallGovernor.unlimited())
 
 
 def test_get_account(sim, client):
