@@ -179,9 +179,8 @@ def get_version(sim, shop, request):
 
 
 def list_reasons(sim, shop, request):
-    """RE01 (optionally filtered by ?type=, a simulator convenience the client may use)."""
-    wanted = request.arg("type")
-    reasons = [reason for reason in sim.reference.reasons if not wanted or reason["type"] == wanted]
+    """RE01: every reason; clients pick a type (REFUND, CANCELATION, INCIDENT_CLOSE…) themselves."""
+    reasons = sim.reference.reasons
     return Response.json({"reasons": reasons, "total_count": len(reasons)})
 
 
