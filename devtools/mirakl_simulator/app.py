@@ -149,6 +149,9 @@ class Simulator:
         return self.products[product_sku]
 
     def create_order(self, shop, spec):
+        target = spec.get("state", "WAITING_ACCEPTANCE")
+        if target not in orders.STATE_PATH:
+            raise ApiError(400, "Unknown order state '%s'" % target)
         with self.lock:
             self.order_sequence += 1
             spec = dict(
@@ -159,9 +162,6 @@ class Simulator:
             if order.order_id in shop.orders:
                 raise ApiError(409, "Order %s already exists" % order.order_id)
             shop.orders[order.order_id] = order
-            target = spec.get("state", "WAITING_ACCEPTANCE")
-            if target not in orders.STATE_PATH:
-                raise ApiError(400, "Unknown order state '%s'" % target)
             for step in orders.STATE_PATH[target]:
                 control.apply_step(self, order, step, order.updated)
             return order
@@ -182,7 +182,7 @@ class Simulator:
         }
         return dict({key: value for key, value in details.items() if value is not None}, **line)
 
-    def add_fault(self, operation, kind, count=1, retry_after=1, seconds=5.0, status=None):
+    def add_fault(self, operation, kind, count=1, retry_after=1, seconds=5.0):
         if kind not in FAULT_KINDS:
             raise ApiError(
                 400, "Unknown fault kind '%s' (one of %s)" % (kind, ", ".join(FAULT_KINDS))
@@ -221,7 +221,7 @@ class Simulator:
                     request.method, request.path
                 )
                 if self.validator:
-                    self._record_violations(self.validator.check_request(operation, request))
+                    self.violations += self.validator.check_request(operation, request)
                 fault = self._take_fault(operation)
                 response = self._fault_response(fault) or self._answer(operation, handler, request)
             except ApiError as error:
@@ -230,7 +230,7 @@ class Simulator:
                 _logger.exception("Simulator failure on %s %s", request.method, request.path)
                 response = ApiError(500, "Simulator failure: %r" % error).to_response()
             if self.validator and operation:
-                self._record_violations(self.validator.check_response(operation, request, response))
+                self.violations += self.validator.check_response(operation, request, response)
             self._log(operation, request, response, fault)
         response.fault = fault
         return response
@@ -280,9 +280,6 @@ class Simulator:
             return ApiError(400, "Missing field %s" % error).to_response()
         except (TypeError, ValueError) as error:
             return ApiError(400, str(error)).to_response()
-
-    def _record_violations(self, found):
-        self.violations.extend(found)
 
     def _log(self, operation, request, response, fault):
         headers = dict(request.headers)

@@ -7,19 +7,6 @@ from .money import included_tax, percent_of, to_amount, to_cents
 from .paging import offset_page
 from .web import ApiError, Response
 
-ORDER_STATES = (
-    "STAGING",
-    "WAITING_ACCEPTANCE",
-    "WAITING_DEBIT",
-    "WAITING_DEBIT_PAYMENT",
-    "SHIPPING",
-    "SHIPPED",
-    "TO_COLLECT",
-    "RECEIVED",
-    "CLOSED",
-    "REFUSED",
-    "CANCELED",
-)
 # States in which the shop may still cancel (the customer has not been debited).
 CANCELABLE_STATES = ("WAITING_ACCEPTANCE", "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING")
 REFUNDABLE_LINE_STATES = ("SHIPPED", "TO_COLLECT", "RECEIVED", "INCIDENT_OPEN")
