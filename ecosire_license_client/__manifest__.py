@@ -6,7 +6,7 @@
     "license": "LGPL-3",
     "author": "ECOSIRE",
     "website": "https://github.com/ecosire/mirakl-connector",
-    "depends": ["base", "base_setup", "mail"],
+    "depends": ["base", "web"],
     "external_dependencies": {"python": ["cryptography", "requests"]},
     "data": [
         "security/ir.model.access.csv",

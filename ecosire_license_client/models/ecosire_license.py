@@ -80,8 +80,8 @@ class EcosireLicense(models.Model):
             verdict = lic._verdict()
             parsed, receipt = verdict.license, verdict.receipt
             lic.name = (
-                f"{parsed.customer} ({parsed.license_id})" if parsed
-                else _("Unreadable licence key")
+                f"{'DEMO · ' if parsed.demo else ''}{parsed.customer} ({parsed.license_id})"
+                if parsed else _("Unreadable licence key")
             )
             lic.state = verdict.state
             lic.state_message = verdict.message

@@ -165,5 +165,6 @@ class TestDemoKey(TransactionCase):
             lic.invalidate_recordset()
             self.assertEqual(lic.state, "not_activated")
             self.assertTrue(lic.is_demo)
+            self.assertTrue(lic.name.startswith("DEMO · "))
         finally:
             del config.options[option]

@@ -1,6 +1,6 @@
 import contextlib
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 
 from .common import DAY, install_test_license, license_clock, register_licensed_job_model
@@ -66,6 +66,15 @@ class TestEnforcement(TransactionCase):
         with self.assertLogs("odoo.addons.ecosire_license_client", "WARNING"):
             self.assertFalse(self.Job._check_license(raise_if_invalid=False))
 
+    def test_any_internal_user_is_checked_without_reading_licences(self):
+        user = self.env["res.users"].create({"name": "Clerk", "login": "licence-clerk"})
+        with self.assertRaises(AccessError):
+            self.env["ecosire.license"].with_user(user).search([])
+        with self.assertRaisesRegex(UserError, "No licence"):
+            self.Job.with_user(user)._check_license()
+        install_test_license(self.env, products=(TEST_PRODUCT,))
+        self.assertTrue(self.Job.with_user(user)._check_license())
+
     def test_a_model_must_name_its_product(self):
         with self.assertRaises(NotImplementedError):
             self.env["ecosire.license.mixin"]._check_license()
@@ -80,5 +89,7 @@ class TestLicenceWindow(TransactionCase):
         views = self.env["ecosire.license"].get_views(action["views"])["views"]
         self.assertIn("activated_domain", views[list_mode]["arch"])
         self.assertIn("action_activate", views["form"]["arch"])
+        server_action = self.env.ref("ecosire_license_client.ecosire_license_action")
+        self.assertEqual(server_action.run()["views"], action["views"])
         menu = self.env.ref("ecosire_license_client.ecosire_license_menu")
         self.assertEqual(menu.parent_id, self.env.ref("base.menu_administration"))
