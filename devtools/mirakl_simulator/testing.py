@@ -169,7 +169,8 @@ class SimulatorClient:
     def inject_fault(self, operation, kind, count=1, retry_after=1, seconds=5.0):
         """kind: "429" (with Retry-After), "500", "502", "503", "delay" (``seconds`` before
         answering), "reset" (TCP reset, no answer) or "truncated" (half a body). ``operation``
-        is a Mirakl code such as "OR11", or "*" for any operation."""
+        is a Mirakl code such as "OR11", or "*" for any operation. 429/5xx skip the call;
+        delay, reset and truncated process it, then misbehave."""
         self._call(
             "POST",
             "/_sim/faults",

@@ -117,3 +117,16 @@ def test_shop_id_of_another_shop_is_403(sim, api):
 def test_unknown_path_is_404_and_wrong_method_405(sim, api):
     assert api.get("/api/nothing-here").status_code == 404
     assert api.call("DELETE", "/api/orders").status_code == 405
+
+
+def test_server_errors_skip_the_call_but_a_reset_happens_after_it(sim, api):
+    order = sim.create_order(state="SHIPPING", lines=[line()])
+    sim.inject_fault("OR24", "503")
+    assert api.put("/api/orders/%s/ship" % order["order_id"]).status_code == 503
+    assert sim.get_order(order["order_id"])["order_state"] == "SHIPPING"
+
+    sim.inject_fault("OR24", "reset")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.put("/api/orders/%s/ship" % order["order_id"])
+    # The write went through although the client never heard back.
+    assert sim.get_order(order["order_id"])["order_state"] == "SHIPPED"
