@@ -41,10 +41,14 @@ class Simulator:
         realtime=False,
         acceptance_delay=DEFAULT_ACCEPTANCE_DELAY,
         update_date_overlap=0,
+        addresses_from="acceptance",
     ):
         self.lock = threading.RLock()
         self.base_url = ""
         self.acceptance_delay = acceptance_delay
+        if addresses_from not in ("acceptance", "shipping"):
+            raise ValueError("addresses_from must be 'acceptance' or 'shipping'")
+        self.addresses_from = addresses_from
         # Seconds Mirakl subtracts from start_update_date so that no change is missed.
         self.update_date_overlap = update_date_overlap
         self.spec = load_spec(spec_path)
@@ -158,7 +162,14 @@ class Simulator:
                 spec,
                 lines=[self._with_offer_details(shop, line) for line in spec.get("lines") or []],
             )
-            order = orders.Order(shop, self.order_sequence, spec, self.now(), self.acceptance_delay)
+            order = orders.Order(
+                shop,
+                self.order_sequence,
+                spec,
+                self.now(),
+                self.acceptance_delay,
+                self.addresses_from,
+            )
             if order.order_id in shop.orders:
                 raise ApiError(409, "Order %s already exists" % order.order_id)
             shop.orders[order.order_id] = order

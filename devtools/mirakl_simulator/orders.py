@@ -9,6 +9,7 @@ from .web import ApiError, Response
 
 # States in which the shop may still cancel (the customer has not been debited).
 CANCELABLE_STATES = ("WAITING_ACCEPTANCE", "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING")
+SHIPPABLE_OR_LATER = ("SHIPPING", "SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED")
 REFUNDABLE_LINE_STATES = ("SHIPPED", "TO_COLLECT", "RECEIVED", "INCIDENT_OPEN")
 # The path a new order walks to reach the state a test asks for.
 STATE_PATH = {
@@ -220,7 +221,7 @@ def _refund_api(refund):
 
 
 class Order:
-    def __init__(self, shop, sequence, spec, now, acceptance_delay):
+    def __init__(self, shop, sequence, spec, now, acceptance_delay, addresses_from="acceptance"):
         self.shop = shop
         self.sequence = sequence
         self.commercial_id = spec.get("commercial_id") or "SIM-%06d" % sequence
@@ -241,6 +242,7 @@ class Order:
         )
         self.leadtime_to_ship = int(spec.get("leadtime_to_ship", 2))
         self.acceptance_deadline = self.created + timedelta(seconds=acceptance_delay)
+        self.addresses_from = addresses_from
         self.decision_date = None
         self.shipping_deadline = None
         self.debited = None
@@ -352,9 +354,15 @@ class Order:
         for key in ("civility", "locale"):
             if self.customer.get(key):
                 customer[key] = self.customer[key]
-        # Personal data stays hidden until the shop has accepted the order (spec: "null before
-        # shipping or acceptance, depending on platform setting").
-        revealed = self.accepted
+        # Personal data stays hidden until the shop accepts, or until the order may ship on
+        # platforms set that way (spec: "null before shipping or acceptance, depending on
+        # platform setting").
+        if self.addresses_from == "shipping":
+            revealed = self.accepted and (
+                self.debited is not None or self.state in SHIPPABLE_OR_LATER
+            )
+        else:
+            revealed = self.accepted
         customer["billing_address"] = dict(self.customer["billing_address"]) if revealed else None
         customer["shipping_address"] = dict(self.customer["shipping_address"]) if revealed else None
         return customer

@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from mirakl_simulator.testing import SimulatorError
-from simulator_helpers import line
+from mirakl_simulator.testing import SimulatorError, running_simulator
+from simulator_helpers import SellerApi, line
 
 
 def test_accepting_every_line_moves_order_to_debit_and_reveals_addresses(sim, api):
@@ -348,3 +348,17 @@ def test_a_line_on_an_existing_offer_takes_its_id_price_and_product(sim):
         499.8,
     )
     assert (placed["product_sku"], placed["product_title"]) == ("P-PHONE", "Phone X")
+
+
+def test_platforms_may_reveal_addresses_only_once_the_order_can_ship():
+    with running_simulator(rate_limits=False, addresses_from="shipping") as sim:
+        api = SellerApi(sim)
+        order = sim.create_order(lines=[line()])
+        api.accept(order)
+        accepted = api.orders(order_ids=order["order_id"])["orders"][0]
+        assert accepted["order_state"] == "WAITING_DEBIT_PAYMENT"
+        assert accepted["customer"]["shipping_address"] is None
+        assert (
+            sim.advance(order["order_id"], "debit")["customer"]["shipping_address"]["city"]
+            == "Paris"
+        )
