@@ -29,6 +29,10 @@ OFFER_DEFAULTS = {
     "additional_fields": [],
 }
 PRODUCT_ID_TYPES = ("SKU", "SHOP_SKU", "EAN", "UPC", "ISBN", "MPN")
+# Every offer ships with the standard method to the shop's zone at these rates; OF21's
+# total_price is the price plus that cheapest shipping.
+MIN_SHIPPING_CENTS = 490
+MIN_SHIPPING_ADDITIONAL_CENTS = 100
 # OF01 files and OF24 bodies share the OF02/OF03/OF04 tracking calls.
 OFFER_IMPORT_KINDS = ("OFFERS", "JSON_OFFERS")
 
@@ -73,7 +77,7 @@ def offer_api(sim, shop, offer):
         "state_code": offer["state_code"],
         "active": offer["quantity"] > 0,
         "price": to_amount(effective),
-        "total_price": to_amount(effective + 490),
+        "total_price": to_amount(effective + MIN_SHIPPING_CENTS),
         "all_prices": [dict(pricing)],
         "applicable_pricing": dict(pricing),
         "quantity": offer["quantity"],
@@ -89,8 +93,8 @@ def offer_api(sim, shop, offer):
         "min_order_quantity": offer["min_order_quantity"],
         "max_order_quantity": offer["max_order_quantity"],
         "package_quantity": offer["package_quantity"],
-        "min_shipping_price": 4.9,
-        "min_shipping_price_additional": 1.0,
+        "min_shipping_price": to_amount(MIN_SHIPPING_CENTS),
+        "min_shipping_price_additional": to_amount(MIN_SHIPPING_ADDITIONAL_CENTS),
         "min_shipping_type": "STD",
         "min_shipping_zone": shop.zone,
         "shipping_deadline": format_datetime(sim.now() + timedelta(days=offer["leadtime_to_ship"])),
@@ -163,14 +167,13 @@ class Import:
 
     def error_report(self, leading_columns):
         """Rejected rows as CSV: OF03 appends error-line/error-message, STO03/PRI03 lead."""
-        rejected = self.errors
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
         if leading_columns:
             writer.writerow(["error-line", "error-message"] + self.header)
         else:
             writer.writerow(self.header + ["error-line", "error-message"])
-        for line, row, message in rejected:
+        for line, row, message in self.errors:
             values = [row.get(column, "") for column in self.header]
             writer.writerow(
                 [line, message] + values if leading_columns else values + [line, message]
