@@ -5,15 +5,15 @@ with whatever private key it is given, which is never a production key: tests ge
 and the demo keeps its own under .local/.
 
     POST /api/v1/activate    {key, db_uuid, domain, offline?}  -> {receipt} | {error, message}
-    POST /api/v1/deactivate  {key, receipt}                    -> {ok} | {error, message}
-    POST /api/v1/validate    {key, receipt}                    -> {receipt} | {error, message}
+    POST /api/v1/deactivate  {key, receipt, db_uuid}           -> {ok} | {error, message}
+    POST /api/v1/validate    {key, receipt, db_uuid}           -> {receipt} | {error, message}
     POST /_admin/issue       {customer, products, max_activations?, expires?, updates_until?}
                                                                -> {key}
     POST /_admin/revoke      {license_id}                      -> {ok}
     GET  /_admin/state                                         -> licences and activations
 
 Errors use the client's state names: invalid_key, expired, revoked, no_activations,
-not_activated.
+not_activated, wrong_domain (a receipt presented by another database).
 """
 
 import json
@@ -121,9 +121,9 @@ class LicenseRegistry:
             self._save()
             return self._receipt(key, aid, act)
 
-    def deactivate(self, key, receipt):
+    def deactivate(self, key, receipt, db_uuid):
         with self.lock:
-            aid, act = self._activation(key, receipt)
+            aid, act = self._activation(key, receipt, db_uuid)
             if not act["active"]:
                 raise LicenseServerError(verifier.NOT_ACTIVATED, "Already deactivated.",
                                          status=404)
@@ -131,9 +131,9 @@ class LicenseRegistry:
             self._save()
         return {"ok": True, "activation_id": aid}
 
-    def validate(self, key, receipt):
+    def validate(self, key, receipt, db_uuid):
         with self.lock:
-            aid, act = self._activation(key, receipt)
+            aid, act = self._activation(key, receipt, db_uuid)
             return self._receipt(key, aid, act)
 
     # -- helpers --------------------------------------------------------------------------
@@ -160,7 +160,8 @@ class LicenseRegistry:
             raise LicenseServerError(verifier.EXPIRED, check.message, status=403)
         return lic
 
-    def _activation(self, key, receipt):
+    def _activation(self, key, receipt, db_uuid):
+        """The activation a receipt stands for, asked for by the database it was made for."""
         lic = self._parse(key)
         try:
             rec = verifier.parse_receipt(receipt, self.keys)
@@ -169,6 +170,10 @@ class LicenseRegistry:
         act = self.activations.get(rec.activation_id)
         if act is None or act["lid"] != lic.license_id:
             raise LicenseServerError(verifier.NOT_ACTIVATED, "Unknown activation.", status=404)
+        if act["db_uuid"] != db_uuid:
+            # a copy of the database must not renew or free the original's activation
+            raise LicenseServerError(verifier.WRONG_DOMAIN, "This activation belongs to "
+                                     "another database.", status=403)
         return rec.activation_id, act
 
     def _receipt(self, key, aid, act):
@@ -194,8 +199,10 @@ class _Handler(BaseHTTPRequestHandler):
     routes = {
         "/api/v1/activate": lambda r, d: r.activate(
             d.get("key"), d.get("db_uuid"), d.get("domain"), bool(d.get("offline"))),
-        "/api/v1/deactivate": lambda r, d: r.deactivate(d.get("key"), d.get("receipt")),
-        "/api/v1/validate": lambda r, d: r.validate(d.get("key"), d.get("receipt")),
+        "/api/v1/deactivate": lambda r, d: r.deactivate(
+            d.get("key"), d.get("receipt"), d.get("db_uuid")),
+        "/api/v1/validate": lambda r, d: r.validate(
+            d.get("key"), d.get("receipt"), d.get("db_uuid")),
         "/_admin/issue": lambda r, d: {"key": r.issue(
             d.get("customer", "Demo Customer"), d.get("products") or ["mirakl_connector"],
             d.get("max_activations", 3), d.get("expires"), d.get("updates_until"))},

@@ -40,9 +40,9 @@ class EcosireLicense(models.Model):
     _description = "ECOSIRE Licence"
     _order = "id desc"
 
-    # ------------------------------------------------------------
+    # ============================================================
     # FIELDS
-    # ------------------------------------------------------------
+    # ============================================================
 
     key = fields.Text(string="Licence Key", required=True)
     receipt = fields.Text(string="Activation Receipt", copy=False)
@@ -70,9 +70,9 @@ class EcosireLicense(models.Model):
     checked_at = fields.Datetime(string="Last Confirmed", compute="_compute_verdict")
     check_by = fields.Datetime(string="Next Confirmation Due", compute="_compute_verdict")
 
-    # ------------------------------------------------------------
+    # ============================================================
     # COMPUTE METHODS
-    # ------------------------------------------------------------
+    # ============================================================
 
     @api.depends("key", "receipt", "last_seen", "last_error_state")
     def _compute_verdict(self):
@@ -96,9 +96,9 @@ class EcosireLicense(models.Model):
             lic.checked_at = _as_datetime(receipt.issued_at) if receipt else False
             lic.check_by = _as_datetime(receipt.check_by) if receipt else False
 
-    # ------------------------------------------------------------
+    # ============================================================
     # CRUD METHODS
-    # ------------------------------------------------------------
+    # ============================================================
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -112,9 +112,9 @@ class EcosireLicense(models.Model):
             vals["key"] = vals["key"].strip()
         return super().write(vals)
 
-    # ------------------------------------------------------------
+    # ============================================================
     # ACTION METHODS
-    # ------------------------------------------------------------
+    # ============================================================
 
     def action_activate(self):
         """Bind this database to the key on the licence server and store the signed receipt."""
@@ -139,9 +139,12 @@ class EcosireLicense(models.Model):
 
     def action_deactivate(self):
         """Free this database's activation slot so the key can be used on another domain."""
+        db_uuid = self._license_binding()[0]
         for lic in self:
-            if lic.receipt:
-                answer = lic._license_call("deactivate", {"key": lic.key, "receipt": lic.receipt})
+            # A copy of a database only forgets its receipt: the slot belongs to the original.
+            if lic._license_receipt_db_uuid() == db_uuid:
+                answer = lic._license_call("deactivate", {"key": lic.key, "receipt": lic.receipt,
+                                                          "db_uuid": db_uuid})
                 if answer is None:
                     raise UserError(_(
                         "The licence server at %(url)s cannot be reached, so the activation slot "
@@ -155,7 +158,13 @@ class EcosireLicense(models.Model):
     def action_revalidate(self):
         """Confirm the activation with the server now; an unreachable server keeps the grace."""
         for lic in self:
-            lic._license_revalidate()
+            if not lic._license_revalidate():
+                return lic._license_notify(
+                    lic.last_error or _(
+                        "The licence server at %(url)s could not confirm the licence: %(state)s",
+                        url=lic.server_url, state=lic._verdict().message),
+                    title=_("Licence not confirmed"),
+                )
         return True
 
     def action_open_offline_wizard(self):
@@ -182,9 +191,9 @@ class EcosireLicense(models.Model):
             "views": [(False, list_mode), (False, "form")],
         }
 
-    # ------------------------------------------------------------
+    # ============================================================
     # CORE METHODS OVERRIDES
-    # ------------------------------------------------------------
+    # ============================================================
 
     @api.model
     def _get_default_tree_view(self):
@@ -194,9 +203,9 @@ class EcosireLicense(models.Model):
     def _get_default_list_view(self):
         return self._license_list_arch("list")
 
-    # ------------------------------------------------------------
+    # ============================================================
     # BUSINESS METHODS
-    # ------------------------------------------------------------
+    # ============================================================
 
     @api.model
     def _license_verdict(self, product):
@@ -243,7 +252,8 @@ class EcosireLicense(models.Model):
         if not self.receipt:
             return False
         self._license_touch()
-        answer = self._license_call("validate", {"key": self.key, "receipt": self.receipt})
+        answer = self._license_call("validate", {"key": self.key, "receipt": self.receipt,
+                                                 "db_uuid": self._license_binding()[0]})
         if answer is None:
             return False
         if answer.get("receipt"):
@@ -277,6 +287,14 @@ class EcosireLicense(models.Model):
         })
         return verdict
 
+    def _license_receipt_db_uuid(self):
+        """The database the stored receipt was signed for, or None."""
+        self.ensure_one()
+        try:
+            return verifier.parse_receipt(self.receipt, self._license_keys()).db_uuid
+        except verifier.LicenseError:
+            return None
+
     def _license_store_error(self, answer):
         self.write({
             "last_error_state": answer.get("error"),
@@ -290,12 +308,12 @@ class EcosireLicense(models.Model):
             if now > lic.last_seen:
                 lic.last_seen = now
 
-    def _license_notify(self, message):
+    def _license_notify(self, message, title=None):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": _("Licence not activated"),
+                "title": title or _("Licence not activated"),
                 "message": message,
                 "type": "danger",
                 "sticky": True,

@@ -55,7 +55,10 @@ class TestLifecycle(LicenseServerCase):
         self.lic.server_url = "http://127.0.0.1:9"
         self.move_clock(2 * DAY)
         with self.assertLogs("odoo.addons.ecosire_license_client", "WARNING"):
-            self.lic.action_revalidate()
+            action = self.lic.action_revalidate()
+        self.assertEqual(action["params"]["title"], "Licence not confirmed")
+        self.assertIn("could not confirm the licence", action["params"]["message"])
+        self.assertIn("keeps working for 13 more day(s)", action["params"]["message"])
         self.assertEqual(self.lic.state, "grace")
 
     def test_revoked_on_the_server(self):
@@ -68,7 +71,7 @@ class TestLifecycle(LicenseServerCase):
         self.assertFalse(self.verdict().ok)
 
     def test_deactivated_elsewhere_is_seen_at_the_next_check(self):
-        self.server.registry.deactivate(self.lic.key, self.lic.receipt)
+        self.server.registry.deactivate(self.lic.key, self.lic.receipt, self.db_uuid)
         self.move_clock(DAY)
         self.Licence._cron_revalidate()
         self.assertEqual(self.lic.state, "not_activated")

@@ -73,6 +73,14 @@ class TestTampering(LicenseServerCase):
         verdict = self.verdict()
         self.assertEqual(verdict.state, "wrong_domain")
         self.assertIn("another database", verdict.message)
+        # the copy's cron cannot renew the original's activation…
+        with self.assertLogs("odoo.addons.ecosire_license_client", "WARNING"):
+            self.Licence._cron_revalidate()
+        self.assertEqual(self.lic.state, "wrong_domain")
+        # …and deactivating in the copy forgets the receipt without freeing the original's slot
+        self.lic.action_deactivate()
+        self.assertFalse(self.lic.receipt)
+        self.assertEqual(len(self.server.active_activations(self.lic.key)), 1)
 
     def test_rolled_back_clock(self):
         self.move_clock(-2 * DAY)

@@ -53,7 +53,8 @@ def test_three_activations_then_refused_then_freed(server):
     assert status == 409 and body["error"] == verifier.NO_ACTIVATIONS
     assert body["max_activations"] == 3 and len(body["domains"]) == 3
 
-    status, body = post(server, "/api/v1/deactivate", {"key": key, "receipt": receipts[0]})
+    status, body = post(server, "/api/v1/deactivate", {"key": key, "receipt": receipts[0],
+                                                       "db_uuid": "db-0"})
     assert status == 200 and body["ok"]
     assert activate(server, key, 3)[0] == 200
 
@@ -69,7 +70,8 @@ def test_validate_renews_the_receipt_with_server_time(server):
     key = server.issue()
     receipt = activate(server, key, 0)[1]["receipt"]
     server.now = NOW + 5 * DAY
-    status, body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt})
+    status, body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt,
+                                                     "db_uuid": "db-0"})
     assert status == 200
     renewed = verifier.parse_receipt(body["receipt"], keys(server))
     assert renewed.issued_at == NOW + 5 * DAY and renewed.check_by == NOW + 6 * DAY
@@ -78,16 +80,25 @@ def test_validate_renews_the_receipt_with_server_time(server):
 def test_revoked_and_deactivated_answers_are_signed(server):
     key = server.issue()
     receipt = activate(server, key, 0)[1]["receipt"]
-    post(server, "/api/v1/deactivate", {"key": key, "receipt": receipt})
-    body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt})[1]
+    post(server, "/api/v1/deactivate", {"key": key, "receipt": receipt, "db_uuid": "db-0"})
+    body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt, "db_uuid": "db-0"})[1]
     assert verifier.parse_receipt(body["receipt"], keys(server)).status == "deactivated"
 
     receipt = activate(server, key, 1)[1]["receipt"]
     server.revoke(verifier.parse_license(key, keys(server)).license_id)
-    body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt})[1]
+    body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt, "db_uuid": "db-1"})[1]
     assert verifier.parse_receipt(body["receipt"], keys(server)).status == "revoked"
     status, body = activate(server, key, 2)
     assert status == 403 and body["error"] == verifier.REVOKED
+
+
+def test_a_copied_database_cannot_renew_or_free_the_original_activation(server):
+    key = server.issue()
+    receipt = activate(server, key, 0)[1]["receipt"]
+    for path in ("/api/v1/validate", "/api/v1/deactivate"):
+        status, body = post(server, path, {"key": key, "receipt": receipt, "db_uuid": "copy"})
+        assert status == 403 and body["error"] == verifier.WRONG_DOMAIN
+    assert len(server.active_activations(key)) == 1
 
 
 def test_expired_and_foreign_keys_are_refused(server):
