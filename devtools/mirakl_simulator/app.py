@@ -174,7 +174,7 @@ class Simulator:
                 raise ApiError(409, "Order %s already exists" % order.order_id)
             shop.orders[order.order_id] = order
             for step in orders.STATE_PATH[target]:
-                control.apply_step(self, order, step, order.updated)
+                control.apply_step(order, step, order.updated)
             return order
 
     def _with_offer_details(self, shop, line):

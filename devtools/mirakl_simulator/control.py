@@ -10,9 +10,9 @@ from .web import ApiError, Response
 
 # advance(order, action): operator and customer moves a seller cannot make through the API.
 ACTIONS = (
-    "accept_pending_debit",
     "validate",
     "accept",
+    "accept_pending_debit",
     "refuse",
     "debit",
     "ship",
@@ -26,7 +26,7 @@ ACTIONS = (
 )
 
 
-def apply_step(sim, order, action, now, line_id=None):
+def apply_step(order, action, now, line_id=None):
     if action == "accept":
         order.decide([(line.line_id, True) for line in order.lines], now)
     elif action == "refuse":
@@ -82,7 +82,7 @@ def get_order(sim, request):
 def advance_order(sim, request):
     body = _body(request)
     order = _find_order(sim, request.path_params["order_id"])
-    apply_step(sim, order, body.get("action"), sim.now(), body.get("line_id"))
+    apply_step(order, body.get("action"), sim.now(), body.get("line_id"))
     return Response.json(order.to_api())
 
 
