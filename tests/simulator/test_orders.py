@@ -362,3 +362,30 @@ def test_platforms_may_reveal_addresses_only_once_the_order_can_ship():
             sim.advance(order["order_id"], "debit")["customer"]["shipping_address"]["city"]
             == "Paris"
         )
+
+
+@pytest.mark.parametrize(
+    ("state", "addresses_shown", "debited"),
+    [
+        ("STAGING", False, False),
+        ("WAITING_ACCEPTANCE", False, False),
+        ("REFUSED", False, False),
+        ("WAITING_DEBIT", True, False),
+        ("WAITING_DEBIT_PAYMENT", True, False),
+        ("SHIPPING", True, True),
+        ("SHIPPED", True, True),
+        ("TO_COLLECT", True, True),
+        ("RECEIVED", True, True),
+        ("CLOSED", True, True),
+        ("CANCELED", True, False),
+    ],
+)
+def test_orders_created_in_any_state_are_consistent(sim, api, state, addresses_shown, debited):
+    order = sim.create_order(state=state, lines=[line("A"), line("B")])
+    seen = api.orders(order_ids=order["order_id"])["orders"][0]
+    assert seen["order_state"] == state
+    assert {item["order_line_state"] for item in seen["order_lines"]} == {state}
+    assert (seen["customer"]["shipping_address"] is not None) == addresses_shown
+    assert ("customer_debited_date" in seen) == debited
+    assert seen["can_shop_ship"] == (state == "SHIPPING")
+    assert seen["last_updated_date"] >= seen["created_date"]
