@@ -188,13 +188,14 @@ class SaleOrder(models.Model):
     def action_mk_accept_lines(self):
         self.ensure_one()
         self._mk_check_waiting_acceptance()
+        wizard = self.env["mk.order.acceptance.wizard"]._create_for_order(self)
         return {
             "type": "ir.actions.act_window",
             "name": _("Accept or refuse lines"),
-            "res_model": "mk.order.acceptance.wizard",
+            "res_model": wizard._name,
+            "res_id": wizard.id,
             "view_mode": "form",
             "target": "new",
-            "context": {"default_order_id": self.id},
         }
 
     def action_mk_dry_run(self):

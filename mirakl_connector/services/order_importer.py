@@ -3,6 +3,8 @@ import logging
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import psycopg2
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -19,6 +21,14 @@ ACCEPTED_STATES = (
     "CLOSED",
 )
 ORDER_IDS_PER_CALL = 100
+
+
+class ConcurrentImport(errors.MiraklError):
+    """Another transaction is importing the same order: retry in a new transaction, whose
+    snapshot will show that transaction's work (Odoo runs in REPEATABLE READ, so waiting for
+    the lock and going on would not see the order it created)."""
+
+    retryable = True
 
 
 def parse_mirakl_date(value):
@@ -130,6 +140,8 @@ class MkOrderImporter(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     orders |= self.import_order(instance, payload, force=True)
+            except ConcurrentImport as error:
+                problems.append(error.message)
             except (UserError, OrderDataError) as error:
                 problems.append(str(error.args[0] if error.args else error))
         return orders, problems
@@ -184,12 +196,20 @@ class MkOrderImporter(models.AbstractModel):
             self.env["mk.order.financial"]._enqueue(order)
 
     def _lock_order(self, instance, mirakl_order_id):
-        """Serialise every import of one Mirakl order (cron, wizard, webhook, workers) until
-        the end of the transaction; the unique constraint is the last line of defence."""
+        """One import of a Mirakl order at a time (cron, wizard, webhook, workers), until the
+        end of the transaction. The loser does not wait: it retries in a fresh transaction."""
         self.env.cr.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))",
             ["mk.order:%s:%s" % (instance.id, mirakl_order_id)],
         )
+        if not self.env.cr.fetchone()[0]:
+            raise self._concurrent(mirakl_order_id)
+
+    def _concurrent(self, mirakl_order_id):
+        return ConcurrentImport(_(
+            "Mirakl order %s is being imported by another transaction; this import will be "
+            "retried.", mirakl_order_id,
+        ))
 
     def _find_order(self, instance, mirakl_order_id):
         return self.env["sale.order"].with_context(active_test=False).search(
@@ -203,7 +223,12 @@ class MkOrderImporter(models.AbstractModel):
             mail_create_nosubscribe=True, tracking_disable=True,
         )
         values = self._prepare_order_values(instance, data, payload)
-        order = SaleOrder.create(values)
+        try:
+            with self.env.cr.savepoint():
+                order = SaleOrder.create(values)
+        except psycopg2.errors.UniqueViolation:
+            # committed by another transaction after ours began: invisible to our snapshot
+            raise self._concurrent(data["order_id"]) from None
         order.order_line = self._prepare_line_commands(order, instance, data)
         order.message_post(body=_(
             "Imported from Mirakl (%(instance)s), order %(order)s in state %(state)s.",

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from .test_order_common import OrderCase
 
@@ -46,8 +46,7 @@ class TestOrderAcceptance(OrderCase):
         sim_order, order = self._waiting()
         refused_line = order.order_line.filtered(lambda line: line.mk_offer_sku == "SKU-2")
         action = order.action_mk_accept_lines()
-        wizard_form = Form(self.env[action["res_model"]].with_context(action["context"]))
-        wizard = wizard_form.save()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
         self.assertTrue(wizard.reason_ids, "refusal reasons come from RE01")
         for line in wizard.line_ids:
             line.accept = line.sale_line_id != refused_line

@@ -17,21 +17,21 @@ class MkOrderAcceptanceWizard(models.TransientModel):
     reason_ids = fields.One2many("mk.order.acceptance.wizard.reason", "wizard_id")
 
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        order = self.env["sale.order"].browse(values.get("order_id"))
-        if order:
-            values["line_ids"] = [
+    def _create_for_order(self, order):
+        """The wizard with one line per Mirakl line and the shop's reasons, read from RE01."""
+        return self.create({
+            "order_id": order.id,
+            "line_ids": [
                 fields.Command.create({
                     "sale_line_id": line.id, "accept": line.mk_decision != "refuse",
                 })
                 for line in order._mk_lines()
-            ]
-            values["reason_ids"] = [
+            ],
+            "reason_ids": [
                 fields.Command.create({"code": code, "label": label})
                 for code, label in self._fetch_reasons(order)
-            ]
-        return values
+            ],
+        })
 
     @api.model
     def _fetch_reasons(self, order):
