@@ -145,6 +145,7 @@ class Import:
         self.created = now
         self.updated = now
         self.status = "WAITING"
+        self.reason_status = ""  # why a FAILED import failed
         self.errors = []  # [(line number, row, message)]
         self.transformation_errors = []
         self.counts = {"inserted": 0, "updated": 0, "deleted": 0}
@@ -157,8 +158,14 @@ class Import:
         if self.status == "WAITING":
             self.status = "RUNNING"
         elif self.status == "RUNNING":
-            PROCESSORS[self.kind](sim, self)
-            self.status = "COMPLETE"
+            missing = [column for column in KEY_COLUMNS[self.kind] if column not in self.header]
+            if missing:
+                # Without its key columns no row can be read: the whole file fails.
+                self.status = "FAILED"
+                self.reason_status = "Missing column(s): %s" % ", ".join(missing)
+            else:
+                PROCESSORS[self.kind](sim, self)
+                self.status = "COMPLETE"
         self.updated = now
 
     def finish(self, sim, now):
@@ -454,6 +461,13 @@ def _process_products(sim, item):
         item.counts["inserted"] += 1
 
 
+KEY_COLUMNS = {
+    "OFFERS": ("sku",),
+    "JSON_OFFERS": ("sku",),
+    "STOCK": ("offer-sku", "quantity"),
+    "PRICING": ("offer-sku", "price"),
+    "PRODUCTS": ("sku",),
+}
 PROCESSORS = {
     "OFFERS": _process_offers,
     "JSON_OFFERS": _process_json_offers,
@@ -530,7 +544,7 @@ def _offer_import_api(item):
         "import_id": item.import_id,
         "date_created": format_datetime(item.created),
         "status": item.status,
-        "reason_status": "",
+        "reason_status": item.reason_status,
         "mode": item.mode,
         "type": "MIRAKL",
         "origin": "API",
@@ -651,7 +665,7 @@ def _pricing_import_api(item):
         "shop_id": item.shop.shop_id,
         "date_created": format_datetime(item.created),
         "status": item.status,
-        "reason_status": "",
+        "reason_status": item.reason_status,
         "origin": "API",
         "has_error_report": bool(errors),
         "lines_in_success": len(item.rows) - errors if done else 0,
@@ -700,6 +714,7 @@ def get_product_import(sim, shop, request):
             "shop_id": shop.shop_id,
             "date_created": format_datetime(item.created),
             "import_status": item.status,
+            "reason_status": item.reason_status,
             "has_error_report": bool(item.errors),
             "has_new_product_report": False,
             "has_transformation_error_report": bool(item.transformation_errors),

@@ -226,3 +226,17 @@ def test_imports_complete_once_the_clock_passes_the_processing_time(catalogue, a
     catalogue.move_clock(seconds=1)
     assert api.get("/api/offers").json()["total_count"] == 1
     assert api.get("/api/offers/imports/%d" % import_id).json()["status"] == "COMPLETE"
+
+
+def test_a_file_without_its_key_columns_fails_as_a_whole(catalogue, api):
+    import_id = _upload(
+        api, "/api/offers/imports", '"price";"quantity"\n"1";"2"\n', import_mode="NORMAL"
+    ).json()["import_id"]
+    catalogue.move_clock(seconds=30)
+    status = api.get("/api/offers/imports/%d" % import_id).json()
+    assert (status["status"], status["reason_status"]) == ("FAILED", "Missing column(s): sku")
+    stock_id = _upload(api, "/api/offers/stock/imports", '"sku";"quantity"\n"A";"1"\n').json()[
+        "import_id"
+    ]
+    catalogue.move_clock(seconds=30)
+    assert api.get("/api/offers/stock/imports/%s/status" % stock_id).json()["status"] == "FAILED"
