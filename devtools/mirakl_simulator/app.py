@@ -1,5 +1,6 @@
 """The simulator: state, dispatch of one request, faults, rate limits, request log, validation."""
 
+import collections
 import logging
 import threading
 from datetime import timedelta
@@ -25,6 +26,8 @@ from .web import ApiError, Router
 _logger = logging.getLogger(__name__)
 
 FAULT_KINDS = ("429", "500", "502", "503", "delay", "reset", "truncated")
+# A long-running demo simulator keeps the latest calls only.
+REQUEST_LOG_LIMIT = 20000
 DEFAULT_ACCEPTANCE_DELAY = 3 * 86400  # operators auto-refuse after a few days (3 at Jinius)
 
 
@@ -99,7 +102,7 @@ class Simulator:
             self.attachments = {}
             self._numbers = {"import": 0, "offer": 0}
             self.faults = {}
-            self.log = []
+            self.log = collections.deque(maxlen=REQUEST_LOG_LIMIT)
             self.violations = []
             self.rate_limiter.reset()
             if seed:

@@ -112,7 +112,7 @@ def clear_faults(sim, request):
 
 
 def request_log(sim, request):
-    return Response.json({"requests": sim.log})
+    return Response.json({"requests": list(sim.log)})
 
 
 def clear_request_log(sim, request):
