@@ -13,8 +13,8 @@ DAY = verifier.DAY
 NOW = 1_800_000_000
 
 
-def post(server, path, payload):
-    request = urllib.request.Request(server.url + path, data=json.dumps(payload).encode(),
+def post(url, path, payload):
+    request = urllib.request.Request(url + path, data=json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -35,8 +35,8 @@ def keys(server):
 
 
 def activate(server, key, n):
-    return post(server, "/api/v1/activate", {"key": key, "db_uuid": f"db-{n}",
-                                             "domain": f"erp{n}.example.com"})
+    return post(server.url, "/api/v1/activate", {"key": key, "db_uuid": f"db-{n}",
+                                                 "domain": f"erp{n}.example.com"})
 
 
 def test_three_activations_then_refused_then_freed(server):
@@ -53,7 +53,7 @@ def test_three_activations_then_refused_then_freed(server):
     assert status == 409 and body["error"] == verifier.NO_ACTIVATIONS
     assert body["max_activations"] == 3 and len(body["domains"]) == 3
 
-    status, body = post(server, "/api/v1/deactivate", {"key": key, "receipt": receipts[0],
+    status, body = post(server.url, "/api/v1/deactivate", {"key": key, "receipt": receipts[0],
                                                        "db_uuid": "db-0"})
     assert status == 200 and body["ok"]
     assert activate(server, key, 3)[0] == 200
@@ -70,7 +70,7 @@ def test_validate_renews_the_receipt_with_server_time(server):
     key = server.issue()
     receipt = activate(server, key, 0)[1]["receipt"]
     server.now = NOW + 5 * DAY
-    status, body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt,
+    status, body = post(server.url, "/api/v1/validate", {"key": key, "receipt": receipt,
                                                      "db_uuid": "db-0"})
     assert status == 200
     renewed = verifier.parse_receipt(body["receipt"], keys(server))
@@ -80,13 +80,15 @@ def test_validate_renews_the_receipt_with_server_time(server):
 def test_revoked_and_deactivated_answers_are_signed(server):
     key = server.issue()
     receipt = activate(server, key, 0)[1]["receipt"]
-    post(server, "/api/v1/deactivate", {"key": key, "receipt": receipt, "db_uuid": "db-0"})
-    body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt, "db_uuid": "db-0"})[1]
+    held = {"key": key, "receipt": receipt, "db_uuid": "db-0"}
+    post(server.url, "/api/v1/deactivate", held)
+    body = post(server.url, "/api/v1/validate", held)[1]
     assert verifier.parse_receipt(body["receipt"], keys(server)).status == "deactivated"
 
     receipt = activate(server, key, 1)[1]["receipt"]
     server.revoke(verifier.parse_license(key, keys(server)).license_id)
-    body = post(server, "/api/v1/validate", {"key": key, "receipt": receipt, "db_uuid": "db-1"})[1]
+    held = {"key": key, "receipt": receipt, "db_uuid": "db-1"}
+    body = post(server.url, "/api/v1/validate", held)[1]
     assert verifier.parse_receipt(body["receipt"], keys(server)).status == "revoked"
     status, body = activate(server, key, 2)
     assert status == 403 and body["error"] == verifier.REVOKED
@@ -96,7 +98,7 @@ def test_a_copied_database_cannot_renew_or_free_the_original_activation(server):
     key = server.issue()
     receipt = activate(server, key, 0)[1]["receipt"]
     for path in ("/api/v1/validate", "/api/v1/deactivate"):
-        status, body = post(server, path, {"key": key, "receipt": receipt, "db_uuid": "copy"})
+        status, body = post(server.url, path, {"key": key, "receipt": receipt, "db_uuid": "copy"})
         assert status == 403 and body["error"] == verifier.WRONG_DOMAIN
     assert len(server.active_activations(key)) == 1
 
@@ -111,7 +113,7 @@ def test_expired_and_foreign_keys_are_refused(server):
 
 def test_offline_receipt_lasts_a_year(server):
     key = server.issue()
-    status, body = post(server, "/api/v1/activate", {"key": key, "db_uuid": "db", "domain": "d",
+    status, body = post(server.url, "/api/v1/activate", {"key": key, "db_uuid": "db", "domain": "d",
                                                      "offline": True})
     rec = verifier.parse_receipt(body["receipt"], keys(server))
     assert status == 200 and rec.offline and rec.check_by == NOW + 365 * DAY
@@ -123,12 +125,12 @@ def test_bad_requests_are_answered_in_json(server):
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 400
     assert json.loads(caught.value.read())["error"] == "invalid_request"
-    status, body = post(server, "/api/v1/activate", {"key": "nonsense"})
+    status, body = post(server.url, "/api/v1/activate", {"key": "nonsense"})
     assert status == 400 and body["error"] == "invalid_request"
 
 
 def test_issue_over_http_and_state(server):
-    status, body = post(server, "/_admin/issue", {"customer": "ACME", "products": ["x"]})
+    status, body = post(server.url, "/_admin/issue", {"customer": "ACME", "products": ["x"]})
     assert status == 200
     assert verifier.parse_license(body["key"], keys(server)).customer == "ACME"
     with urllib.request.urlopen(server.url + "/_admin/state", timeout=10) as response:
@@ -154,3 +156,32 @@ def test_cli_keeps_its_key_outside_the_repo_and_issues_with_it(tmp_path, capsys)
         lic = verifier.parse_license(text, {public.kid: public})
         assert lic.products == ("mirakl_connector", "other")
     assert len(json.loads((tmp_path / "state.json").read_text())["licenses"]) == 2
+
+
+def test_cli_serves_over_http(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    devtools = Path(__file__).resolve().parents[2] / "devtools"
+    args = ["--key-file", str(tmp_path / "key"), "--state-file", str(tmp_path / "state.json")]
+    env = dict(os.environ, PYTHONPATH=str(devtools))
+    key = subprocess.check_output([sys.executable, "-m", "license_server", "issue", *args],
+                                  env=env, text=True).strip()
+    process = subprocess.Popen([sys.executable, "-m", "license_server", "--port", "0", *args],
+                               env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        url = re.search(r"on (http://\S+)", process.stdout.readline()).group(1)
+        public = process.stdout.readline().split(" = ")[1].strip()
+        status, body = post(url, "/api/v1/activate", {"key": key, "db_uuid": "db",
+                                                      "domain": "erp.example.com"})
+        assert status == 200
+        trusted = verifier.public_key_from_b64(public, demo=True)
+        rec = verifier.parse_receipt(body["receipt"], {trusted.kid: trusted})
+        assert rec.demo and rec.domain == "erp.example.com"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
