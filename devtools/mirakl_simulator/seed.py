@@ -15,6 +15,7 @@ PRODUCT_FAMILIES = (
     ("electronics", "Headphones", ("Echo", "Pulse", "Drift", "Halo"), 29, 399),
 )
 EUR_TAXES = [{"code": "VAT_FR_20", "rate": 20}]
+ECO_TAX = [{"code": "ECO_TAX", "amount": 0.3}]
 USD_TAXES = [{"code": "US_STATE", "rate": 6.25}, {"code": "US_CITY", "rate": 2}]
 
 
@@ -205,7 +206,8 @@ def _seed_orders(sim, shop, rng, offers):
                 "offer_sku": offer["shop_sku"],
                 "quantity": rng.choice([1, 1, 2, 3]),
                 "shipping_price": rng.choice([0, 4.9, 6.9]),
-                "taxes": taxes,
+                # Every third EUR order also carries the fixed eco-participation.
+                "taxes": taxes + (ECO_TAX if shop.currency == "EUR" and number % 3 == 0 else []),
                 "shipping_taxes": taxes[:1],
             }
             if number % 4 == 0:
