@@ -1,0 +1,194 @@
+"""Order import throughput: 1,000 Mirakl orders from the simulator into a fresh database.
+
+    <odoo>/.venv/bin/python tests/benchmarks/bench_order_import.py <odoo source> [--orders N]
+        [--db NAME] [--keep] [--db-host 127.0.0.1] [--db-user odoo]
+
+It installs the two addons in a new database (odoo-bin -i), then, in this process:
+1. fills an in-process simulator with N orders of 2–3 lines (taxes, a promotion, shipping);
+2. polls them the way the cron does (OR11 → one mk.job per order) and runs the queue, one
+   transaction per order as in production; prints orders per second and HTTP calls per 100
+   orders;
+3. measures a floor in the same run: the same sale orders created directly with the ORM from
+   already-prepared values (one transaction per order too), and prints the ratio.
+The database is dropped at the end unless --keep is given. It prints figures; it asserts
+nothing about speed.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+MODULES = "ecosire_license_client,mirakl_connector"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("odoo", type=Path, help="Odoo source directory (with odoo-bin)")
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--db", default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "127.0.0.1"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    return parser.parse_args()
+
+
+def odoo_args(args, db):
+    addons = ",".join(str(p) for p in (args.odoo / "addons", args.odoo / "odoo" / "addons", REPO))
+    return ["-d", db, "--db_host", args.db_host, "--db_user", args.db_user,
+            "--addons-path", addons]
+
+
+def install(args, db):
+    command = [sys.executable, str(args.odoo / "odoo-bin"), *odoo_args(args, db), "-i", MODULES,
+               "--stop-after-init", "--max-cron-threads=0", "--http-port", "0",
+               "--log-level", "warn"]
+    if not (args.odoo / "odoo" / "orm").is_dir():  # before 19 demo data loads unless refused
+        command.append("--without-demo=all")
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    print("install: %.0f s" % (time.perf_counter() - started))
+
+
+def bootstrap(args, db):
+    sys.path[:0] = [str(args.odoo), str(REPO / "devtools")]
+    import odoo
+    from odoo.tools import config
+
+    config.parse_config(odoo_args(args, db) + ["--log-level", "warn"])
+    try:
+        from odoo.modules.registry import Registry
+    except ImportError:  # 19
+        from odoo.orm.registry import Registry
+    return odoo, Registry(db)
+
+
+def fill_simulator(sim, count):
+    rng = random.Random(42)
+    shop = sim.simulator.shop_for(sim.shop("EUR")["shop_id"])
+    for number in range(count):
+        lines = []
+        for index in range(rng.choice((2, 3))):
+            line = {
+                "offer_sku": "BENCH-%03d" % rng.randrange(50),
+                "quantity": rng.randint(1, 4),
+                "price_unit": round(rng.uniform(3, 120), 2),
+                "taxes": [{"code": "TVA-20", "rate": 20}],
+                "shipping_price": 2.5 if index == 0 else 0,
+                "shipping_taxes": [{"code": "TVA-20", "rate": 20}] if index == 0 else [],
+            }
+            if number % 4 == 0 and index == 0:
+                line["promotions"] = [{"deduced_amount": 1.5, "type": "AMOUNT_OFF"}]
+            lines.append(line)
+        sim.simulator.create_order(shop, {"state": "WAITING_ACCEPTANCE", "lines": lines})
+
+
+def setup_shop(env, sim):
+    shop = sim.shop("EUR")
+    env.ref("base.EUR").active = True
+    for number in range(50):
+        env["product.product"].create({
+            "name": "Bench %03d" % number, "default_code": "BENCH-%03d" % number,
+            "list_price": 10.0, "taxes_id": [],
+        })
+    return env["mk.instance"].create({
+        "name": "Benchmark shop", "base_url": sim.base_url, "api_key": shop["api_key"],
+        "shop_id": str(shop["shop_id"]), "order_states_to_import": "WAITING_ACCEPTANCE",
+        "order_tax_mode": "TAX_INCLUDED", "order_tax_source": "marketplace",
+        "order_create_taxes": True,
+    })
+
+
+def prepared_values(env, orders):
+    from odoo import Command
+
+    from odoo.addons.mirakl_connector.compat import sale_line_tax_field, sale_line_uom_field
+
+    tax_field, uom_field = sale_line_tax_field(env), sale_line_uom_field(env)
+    values = []
+    for order in orders:
+        values.append({
+            "partner_id": order.partner_id.id,
+            "partner_invoice_id": order.partner_invoice_id.id,
+            "partner_shipping_id": order.partner_shipping_id.id,
+            "pricelist_id": order.pricelist_id.id,
+            "fiscal_position_id": order.fiscal_position_id.id,
+            "carrier_id": order.carrier_id.id,
+            "client_order_ref": order.client_order_ref,
+            "order_line": [Command.create({
+                "product_id": line.product_id.id,
+                "name": line.name,
+                "product_uom_qty": line.product_uom_qty,
+                uom_field: line[uom_field].id,
+                "price_unit": line.price_unit,
+                "discount": line.discount,
+                tax_field: [Command.set(line[tax_field].ids)],
+                "is_delivery": line.is_delivery,
+            }) for line in order.order_line],
+        })
+    return values
+
+
+def main():
+    args = parse_args()
+    series = "19" if (args.odoo / "odoo" / "orm").is_dir() else args.odoo.name.split(".")[0]
+    db = args.db or "ord_bench_%s_%d" % (series, os.getpid())
+    install(args, db)
+    odoo, registry = bootstrap(args, db)
+    from mirakl_simulator.testing import running_simulator
+
+    from odoo import SUPERUSER_ID, api
+
+    try:
+        with running_simulator(seed=False, rate_limits=False) as sim:
+            fill_simulator(sim, args.orders)
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                instance_id = setup_shop(env, sim).id
+                cr.commit()
+            sim.clear_request_log()
+
+            started = time.perf_counter()
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["mk.order.importer"].enqueue_orders(env["mk.instance"].browse(instance_id))
+                cr.commit()
+                env["mk.job"].run_pending(limit=args.orders * 2)
+                cr.commit()
+            elapsed = time.perf_counter() - started
+            calls = len(sim.request_log())
+
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                orders = env["sale.order"].search([("mk_instance_id", "=", instance_id)])
+                failed = env["mk.job"].search_count([("state", "=", "failed")])
+                mismatched = len(orders.filtered("mk_total_mismatch"))
+                values = prepared_values(env, orders)
+                cr.commit()
+                floor_started = time.perf_counter()
+                for vals in values:
+                    env["sale.order"].create(vals)
+                    cr.commit()
+                floor = time.perf_counter() - floor_started
+    finally:
+        if not args.keep:
+            odoo.sql_db.close_all()
+            subprocess.run(["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", db],
+                           check=False)
+
+    imported = len(orders)
+    print("Odoo %s, %d orders asked, %d imported, %d failed jobs, %d total mismatches"
+          % (series, args.orders, imported, failed, mismatched))
+    print("import:  %.1f s, %.1f orders/s, %.1f HTTP calls per 100 orders"
+          % (elapsed, imported / elapsed, calls * 100.0 / max(imported, 1)))
+    print("floor:   %.1f s, %.1f orders/s (ORM create from prepared values)"
+          % (floor, imported / floor))
+    print("ratio:   import takes %.2fx the floor" % (elapsed / floor))
+
+
+if __name__ == "__main__":
+    main()
