@@ -21,6 +21,8 @@ from odoo.addons.ecosire_license_client.models import ecosire_license
 
 DEVTOOLS = Path(__file__).resolve().parents[2] / "devtools"
 DAY = verifier.DAY
+# The product of the test-only model in licensed_job.py.
+TEST_PRODUCT = "ecosire_test_product"
 
 
 def trusted_test_key():
@@ -100,7 +102,10 @@ def running_license_server(**options):
 
 
 def register_licensed_job_model(test_class):
-    """Add the test model `ecosire.license.test.job` to the registry for `test_class` only."""
+    """Add the test model `ecosire.license.test.job` to the registry for `test_class` only.
+
+    Import licensed_job nowhere else: defining its class queues it for the addon's registry.
+    """
     from odoo.models import MetaModel
 
     from . import licensed_job

@@ -3,7 +3,7 @@
 
 from odoo import api, fields, models
 
-TEST_PRODUCT = "ecosire_test_product"
+from .common import TEST_PRODUCT
 
 
 class EcosireLicenseTestJob(models.Model):

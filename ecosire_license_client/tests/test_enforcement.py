@@ -3,8 +3,13 @@ import contextlib
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 
-from .common import DAY, install_test_license, license_clock, register_licensed_job_model
-from .licensed_job import TEST_PRODUCT
+from .common import (
+    DAY,
+    TEST_PRODUCT,
+    install_test_license,
+    license_clock,
+    register_licensed_job_model,
+)
 
 
 @tagged("post_install", "-at_install", "ecosire_license_client")
