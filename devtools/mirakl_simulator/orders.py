@@ -157,12 +157,12 @@ class OrderLine:
 
 
 def _tax_api(tax):
-    return {
-        "code": tax["code"],
-        "amount": to_amount(tax["cents"]),
-        "rate": tax["rate"],
-        "tax_calculation_rule": "PROPORTIONAL_TO_AMOUNT",
-    }
+    payload = {"code": tax["code"], "amount": to_amount(tax["cents"])}
+    if tax["rate"] is None:  # a fixed amount (eco-participation) does not follow the price
+        payload["tax_calculation_rule"] = "NONE"
+    else:
+        payload.update(rate=tax["rate"], tax_calculation_rule="PROPORTIONAL_TO_AMOUNT")
+    return payload
 
 
 def _promotion_api(promo):
@@ -539,18 +539,17 @@ def _new_record(
         "reason_code": reason_code,
         "created": now,
         "commission_cents": int(round(line.commission_cents * share)),
-        "taxes": taxes
-        if taxes is not None
-        else [
-            {
-                "code": tax["code"],
-                "amount": to_amount(int(round(tax["cents"] * share))),
-                "rate": tax["rate"],
-            }
-            for tax in line.taxes
-        ],
+        "taxes": taxes if taxes is not None else [_tax_share(tax, share) for tax in line.taxes],
         "shipping_taxes": shipping_taxes or [],
     }
+
+
+def _tax_share(tax, share):
+    """The part of a line tax that goes with a refunded or canceled share of the line."""
+    payload = {"code": tax["code"], "amount": to_amount(int(round(tax["cents"] * share)))}
+    if tax["rate"] is not None:
+        payload["rate"] = tax["rate"]
+    return payload
 
 
 def default_customer(sequence, shop):

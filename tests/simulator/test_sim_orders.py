@@ -148,6 +148,11 @@ def test_totals_add_up_to_the_cent_with_promotions_taxes_and_shipping(sim):
         "rate": 20,
         "tax_calculation_rule": "PROPORTIONAL_TO_AMOUNT",
     }
+    assert order["order_lines"][0]["taxes"][1] == {
+        "code": "ECO_TAX",
+        "amount": 0.3,
+        "tax_calculation_rule": "NONE",
+    }
 
 
 def test_usd_orders_come_from_the_usd_shop(sim, api):
