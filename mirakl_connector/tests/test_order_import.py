@@ -80,6 +80,24 @@ class TestOrderImport(OrderCase):
         mappings = self.env["mk.tax.mapping"].search([("instance_id", "=", self.instance_us.id)])
         self.assertFalse(any(mappings.mapped("tax_id.price_include")))
 
+    def test_odoo_product_taxes_mode(self):
+        self.instance_us.order_tax_source = "product"
+        tax = self.env["account.tax"].create({
+            "name": "Sales 10%", "amount": 10, "amount_type": "percent", "type_tax_use": "sale",
+        })
+        self.products["SKU-3"].taxes_id = tax
+        sim_order = self.create_sim_order(
+            [self.sim_line("SKU-3", 2, 12.0, taxes=[{"code": "US-10", "rate": 10}])],
+            currency="USD", order_tax_mode="TAX_EXCLUDED",
+        )
+        order = self.import_ids(sim_order["order_id"], instance=self.instance_us)
+        line = order.order_line.filtered("mk_line_id")
+        self.assertEqual(line.tax_ids if "tax_ids" in line._fields else line.tax_id, tax)
+        self.assertFalse(self.env["mk.tax.mapping"].search(
+            [("instance_id", "=", self.instance_us.id)]))
+        self.assertTotalsMatch(order)
+        self.assertAlmostEqual(order.amount_total, 26.4, places=2)
+
     def test_total_difference_is_flagged(self):
         sim_order = self.create_sim_order([self.sim_line("SKU-1", 1, 10.0)])
         order = self.import_ids(sim_order["order_id"])
