@@ -216,6 +216,8 @@ class MkInstance(models.Model):
     def write(self, vals):
         if "base_url" in vals:
             vals = dict(vals, base_url=self._normalize_base_url(vals["base_url"]))
+        if vals.get("api_key"):
+            vals = dict(vals, api_key=vals["api_key"].strip())
         res = super().write(vals)
         if {"state", "active"} & set(vals):
             self._sync_crons()
@@ -231,6 +233,8 @@ class MkInstance(models.Model):
         values = dict(profile_values(vals.get("operator_profile")), **vals)
         if values.get("base_url"):
             values["base_url"] = self._normalize_base_url(values["base_url"])
+        if values.get("api_key"):
+            values["api_key"] = values["api_key"].strip()  # pasted keys often end in a newline
         return values
 
     # =================================================================================

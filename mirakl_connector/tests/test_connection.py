@@ -63,6 +63,11 @@ class TestConnection(MiraklCase):
         message = self._test_connection_error(base_url="https://127.0.0.1:%s" % port)
         self.assertIn("TLS", message)
 
+    def test_pasted_key_with_a_newline_works(self):
+        self.instance.api_key = " %s\n" % self.sim.api_key
+        self.assertEqual(self.instance.api_key, self.sim.api_key)
+        self.assertEqual(self.instance.action_test_connection()["params"]["type"], "success")
+
     def test_unusable_key(self):
         message = self._test_connection_error(api_key="two words")
         self.assertIn("whitespace", message)
