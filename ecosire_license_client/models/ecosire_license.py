@@ -134,7 +134,7 @@ class EcosireLicense(models.Model):
                 # Kept, not raised: a raise would roll back the stored reason with it.
                 lic._license_store_error(answer)
                 return lic._license_notify(lic.last_error)
-            lic._license_store_receipt(answer.get("receipt") or "")
+            lic._license_store_receipt(answer.get("receipt") or "", online=True)
         return True
 
     def action_deactivate(self):
@@ -258,7 +258,7 @@ class EcosireLicense(models.Model):
             return False
         if answer.get("receipt"):
             try:
-                self._license_store_receipt(answer["receipt"])
+                self._license_store_receipt(answer["receipt"], online=True)
             except UserError as error:
                 # A cron must not fail: keep the previous receipt and say why.
                 _logger.warning("Licence %s: %s", self.name, error)
@@ -267,8 +267,13 @@ class EcosireLicense(models.Model):
         self._license_store_error(answer)
         return False
 
-    def _license_store_receipt(self, token):
-        """Verify a receipt against this key, database and domain before storing it."""
+    def _license_store_receipt(self, token, online=False):
+        """Verify a receipt against this key, database and domain before storing it.
+
+        `online`: the receipt has just come from the server, so its time is the true time and
+        resets the clock mark (undoing a clock that had run ahead). An uploaded receipt may be
+        old, so it can only raise the mark.
+        """
         self.ensure_one()
         keys = self._license_keys()
         try:
@@ -281,7 +286,8 @@ class EcosireLicense(models.Model):
             raise UserError(_("The activation receipt was refused: %s", verdict.message))
         self.write({
             "receipt": token.strip(),
-            "last_seen": max(self.last_seen, verdict.receipt.issued_at),
+            "last_seen": verdict.receipt.issued_at if online
+            else max(self.last_seen, verdict.receipt.issued_at),
             "last_error_state": False,
             "last_error": False,
         })
@@ -389,8 +395,10 @@ class EcosireLicense(models.Model):
     @api.model
     def _cron_revalidate(self):
         for lic in self.search([("receipt", "!=", False)]):
-            if not lic._license_revalidate():
-                _logger.warning("Licence %s: %s", lic.name, lic._verdict().message)
+            lic._license_revalidate()
+            verdict = lic._verdict()
+            if verdict.state != verifier.VALID:
+                _logger.warning("Licence %s is %s: %s", lic.name, verdict.state, verdict.message)
 
     @api.model
     def _install_cron(self):

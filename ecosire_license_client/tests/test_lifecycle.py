@@ -21,7 +21,8 @@ class TestLifecycle(LicenseServerCase):
     def test_cron_renews_the_receipt_while_the_server_answers(self):
         self.move_clock(20 * DAY)
         self.assertEqual(self.lic.state, "offline")  # not confirmed for 20 days
-        self.Licence._cron_revalidate()
+        with self.assertNoLogs("odoo.addons.ecosire_license_client", "WARNING"):
+            self.Licence._cron_revalidate()
         self.assertEqual(self.lic.state, "valid")
         self.assertEqual(self.lic.last_seen, NOW + 20 * DAY)
         self.assertEqual(self.lic.checked_at.timestamp(), NOW + 20 * DAY)
@@ -51,6 +52,14 @@ class TestLifecycle(LicenseServerCase):
         self.lic.action_revalidate()
         self.assertEqual(self.lic.state, "valid")
 
+    def test_server_time_undoes_a_clock_that_ran_ahead(self):
+        self.now += 3 * DAY  # this machine's clock jumps ahead; the server's does not
+        self.Licence._license_cache_clear()
+        self.lic.action_revalidate()
+        self.assertEqual(self.lic.last_seen, NOW)  # the server's signed time wins
+        self.move_clock(-3 * DAY)  # the clock is corrected: no false "set back" alarm
+        self.assertEqual(self.lic.state, "valid")
+
     def test_manual_check_while_unreachable_keeps_the_grace(self):
         self.lic.server_url = "http://127.0.0.1:9"
         self.move_clock(2 * DAY)
@@ -65,7 +74,9 @@ class TestLifecycle(LicenseServerCase):
         keys = self.Licence._license_keys()
         self.server.revoke(verifier.parse_license(self.lic.key, keys).license_id)
         self.move_clock(DAY)
-        self.Licence._cron_revalidate()
+        with self.assertLogs("odoo.addons.ecosire_license_client", "WARNING") as logs:
+            self.Licence._cron_revalidate()
+        self.assertIn("is revoked", logs.output[0])
         self.assertEqual(self.lic.state, "revoked")
         self.assertIn("revoked", self.lic.state_message)
         self.assertFalse(self.verdict().ok)
@@ -73,7 +84,8 @@ class TestLifecycle(LicenseServerCase):
     def test_deactivated_elsewhere_is_seen_at_the_next_check(self):
         self.server.registry.deactivate(self.lic.key, self.lic.receipt, self.db_uuid)
         self.move_clock(DAY)
-        self.Licence._cron_revalidate()
+        with self.assertLogs("odoo.addons.ecosire_license_client", "WARNING"):
+            self.Licence._cron_revalidate()
         self.assertEqual(self.lic.state, "not_activated")
         self.assertIn("released on the licence server", self.lic.state_message)
 
@@ -83,7 +95,9 @@ class TestLifecycle(LicenseServerCase):
         self.product = "other_product"
         self.assertTrue(self.verdict().ok)
         self.move_clock(6 * DAY)
-        self.Licence._cron_revalidate()
+        with self.assertLogs("odoo.addons.ecosire_license_client", "WARNING") as logs:
+            self.Licence._cron_revalidate()
+        self.assertIn("is expired", "\n".join(logs.output))
         self.assertEqual(lic.state, "expired")
         self.assertIn("expired on 2027-01-20", self.verdict().message)
 
