@@ -9,6 +9,7 @@ from . import (
     accounting,
     control,
     documents,
+    imports,
     inbox,
     offers,
     orders,
@@ -74,6 +75,7 @@ class Simulator:
             shipments,
             reference,
             offers,
+            imports,
             inbox,
             accounting,
             returns,
@@ -126,7 +128,7 @@ class Simulator:
             for order in shop.orders.values():
                 if order.state == "WAITING_ACCEPTANCE" and now >= order.acceptance_deadline:
                     order.auto_refuse(order.acceptance_deadline)
-            offers.progress_imports(self, shop, now)
+            imports.progress_imports(self, shop, now)
 
     def next_import_number(self):
         self._numbers["import"] += 1
