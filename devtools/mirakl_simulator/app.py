@@ -12,6 +12,7 @@ from . import (
     imports,
     inbox,
     offers,
+    order_endpoints,
     orders,
     reference,
     returns,
@@ -70,7 +71,7 @@ class Simulator:
         self.api = Router()
         for module in (
             shops,
-            orders,
+            order_endpoints,
             documents,
             shipments,
             reference,
