@@ -6,7 +6,11 @@ repository (the default is .local/license_server/demo_key). The public key is pr
 to Odoo as `ecosire_license_demo_public_key` in the server config, never to the database.
 
     python -m license_server issue --customer "Demo" --products mirakl_connector
-prints a licence key signed with the same private key instead of serving.
+prints a licence key signed with the same private key instead of serving, and
+
+    python -m license_server receipt --license-key ECO1.… --db-uuid … --domain erp.example.com
+uses one activation of that key and prints an offline receipt (the file a customer uploads in
+Settings › Licences › Offline Activation).
 """
 
 import argparse
@@ -17,7 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from .server import LicenseRegistry, make_server, verifier
+from .server import LicenseRegistry, LicenseServerError, make_server, verifier
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".local" / "license_server"
 
@@ -37,7 +41,8 @@ def load_or_create_key(path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="license_server", description=__doc__.splitlines()[0])
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "issue"])
+    parser.add_argument("command", nargs="?", default="serve",
+                        choices=["serve", "issue", "receipt"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8970)
     parser.add_argument("--key-file", default=str(DEFAULT_DIR / "demo_key"))
@@ -49,6 +54,9 @@ def main(argv=None):
     parser.add_argument("--max-activations", type=int, default=3)
     parser.add_argument("--expires", default=None, help="ISO date")
     parser.add_argument("--updates-until", default=None, help="ISO date")
+    parser.add_argument("--license-key", help="receipt: the licence key to activate")
+    parser.add_argument("--db-uuid", help="receipt: the customer's database UUID")
+    parser.add_argument("--domain", help="receipt: the host of the customer's web.base.url")
     args = parser.parse_args(argv)
 
     key = load_or_create_key(args.key_file)
@@ -58,6 +66,14 @@ def main(argv=None):
     if args.command == "issue":
         print(registry.issue(args.customer, args.products.split(","), args.max_activations,
                              args.expires, args.updates_until))
+        return 0
+    if args.command == "receipt":
+        try:
+            answer = registry.activate(args.license_key, args.db_uuid, args.domain, offline=True)
+        except LicenseServerError as error:
+            print(f"refused ({error.code}): {error.message}", file=sys.stderr)
+            return 1
+        print(answer["receipt"])
         return 0
     httpd = make_server(registry, args.host, args.port)
     print(f"licence server on http://{args.host}:{httpd.server_address[1]}", flush=True)

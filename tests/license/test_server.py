@@ -185,3 +185,20 @@ def test_cli_serves_over_http(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_cli_writes_offline_receipts_within_the_activation_limit(tmp_path, capsys):
+    from license_server.__main__ import load_or_create_key, main
+
+    args = ["--key-file", str(tmp_path / "key"), "--state-file", str(tmp_path / "state.json")]
+    assert main(["issue", "--max-activations", "1", *args]) == 0
+    key = capsys.readouterr().out.strip()
+    receipt_args = ["receipt", "--license-key", key, "--domain", "erp.example.com", *args]
+    assert main([*receipt_args, "--db-uuid", "db-1"]) == 0
+    receipt = capsys.readouterr().out.strip()
+    public = verifier.public_key_from_b64(
+        verifier.public_key_b64(load_or_create_key(tmp_path / "key")))
+    rec = verifier.parse_receipt(receipt, {public.kid: public})
+    assert rec.offline and rec.db_uuid == "db-1" and rec.domain == "erp.example.com"
+    assert main([*receipt_args, "--db-uuid", "db-2"]) == 1
+    assert "no_activations" in capsys.readouterr().err
