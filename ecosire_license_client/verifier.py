@@ -337,6 +337,8 @@ def evaluate(license_token, receipt_token, keys, *, product, db_uuid, domain, no
     goes back before it, or before the server time of the receipt, has been rolled back.
     """
     if not license_token:
+        if not product:
+            return Verdict(MISSING, "Paste the licence key you received from ECOSIRE.")
         return Verdict(MISSING, f"No licence for {product} is installed. Add one in "
                        "Settings › Licences.")
     verdict = check_license(license_token, keys, product, now, build_date)

@@ -169,7 +169,10 @@ def test_activated_licence_is_valid(vendor):
 
 def test_missing_and_not_activated(vendor):
     private, keys = vendor
-    assert evaluate("", "", keys).state == verifier.MISSING
+    missing = evaluate("", "", keys)
+    assert missing.state == verifier.MISSING
+    assert "No licence for mirakl_connector" in missing.message
+    assert "Paste the licence key" in evaluate("", "", keys, product=None).message
     assert evaluate(licence(private), "", keys).state == verifier.NOT_ACTIVATED
 
 
