@@ -382,7 +382,13 @@ class MkInstance(models.Model):
 
     @api.model
     def _get_cron_xml_ids(self):
-        return ["mirakl_connector.ir_cron_mk_dispatch"]
+        return ["mirakl_connector.ir_cron_mk_dispatch", "mirakl_connector.ir_cron_mk_gc"]
+
+    @api.model
+    def _cron_gc(self):
+        """Daily: drop finished jobs and old sync logs so the queue stays fast."""
+        self.env["mk.job"]._gc()
+        self.env["mk.sync.log"]._gc()
 
     @api.model
     def _normalize_base_url(self, url):

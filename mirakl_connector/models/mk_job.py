@@ -31,6 +31,7 @@ RETRYABLE_PGCODES = (
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 STUCK_AFTER_MINUTES = 60
+KEEP_DONE_DAYS = 30
 JOB_METHOD_PREFIX = "_job_"
 
 
@@ -397,6 +398,16 @@ class MkJob(models.Model):
             else:
                 job.write({"state": "failed", "date_done": fields.Datetime.now(), "error": message})
         return stuck
+
+    @api.model
+    def _gc(self, days=KEEP_DONE_DAYS):
+        """Forget finished work after ``days``; failed jobs stay until someone acts on them."""
+        limit = fields.Datetime.now() - timedelta(days=days)
+        old = self.sudo().search(
+            [("state", "in", ("done", "cancelled")), ("date_done", "<", limit)]
+        )
+        old.unlink()
+        return len(old)
 
     @api.model
     def _find_live(self, identity_key):

@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 from .mk_instance_flow import FLOW_SELECTION
+
+KEEP_DAYS = 90
 
 
 class MkSyncLog(models.Model):
@@ -74,6 +78,13 @@ class MkSyncLog(models.Model):
                     "message": message if message is not None else log.message,
                 }
             )
+
+    @api.model
+    def _gc(self, days=KEEP_DAYS):
+        limit = fields.Datetime.now() - timedelta(days=days)
+        old = self.sudo().search([("date_start", "<", limit), ("state", "!=", "running")])
+        old.unlink()
+        return len(old)
 
     def _summary(self):
         self.ensure_one()

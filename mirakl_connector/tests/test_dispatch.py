@@ -21,6 +21,7 @@ class TestDispatch(MiraklCase):
         self.instance.action_activate()
         self.assertEqual(self.instance.state, "active")
         self.assertTrue(self.cron.active)
+        self.assertTrue(self.env.ref("mirakl_connector.ir_cron_mk_gc").active)
         second = self._make_instance("Second")
         second.action_activate()
         self.instance.action_archive()
@@ -32,9 +33,33 @@ class TestDispatch(MiraklCase):
         self.instance.unlink()
         self.assertFalse(self.cron.active)
 
+    def test_gc_keeps_failed_jobs_and_recent_work(self):
+        Job, Log = self.env["mk.job"], self.env["mk.sync.log"]
+        old = fields.Datetime.now() - timedelta(days=40)
+        jobs = {
+            state: Job.enqueue(self.instance, state, "mk.instance.flow", "_job_run_flow")
+            for state in ("done", "cancelled", "failed", "pending")
+        }
+        for state, job in jobs.items():
+            job.write({"state": state, "date_done": old})
+        recent = Job.enqueue(self.instance, "recent", "mk.instance.flow", "_job_run_flow")
+        recent.write({"state": "done", "date_done": fields.Datetime.now()})
+        old_log = Log._start(self.instance, "account")
+        old_log._finish()
+        old_log.date_start = fields.Datetime.now() - timedelta(days=100)
+        new_log = Log._start(self.instance, "account")
+        self.env["mk.instance"]._cron_gc()
+        self.assertFalse((jobs["done"] | jobs["cancelled"]).exists())
+        kept = jobs["failed"] | jobs["pending"] | recent
+        self.assertEqual(kept.exists(), kept)
+        self.assertFalse(old_log.exists())
+        self.assertTrue(new_log.exists())
+
     def test_cron_numbercall_on_17(self):
-        if "numbercall" in self.cron._fields:
-            self.assertEqual(self.cron.numbercall, -1, "17 would otherwise run the cron once")
+        if "numbercall" not in self.cron._fields:
+            return
+        for xml_id in self.env["mk.instance"]._get_cron_xml_ids():
+            self.assertEqual(self.env.ref(xml_id).numbercall, -1, "17 would run it only once")
 
     def test_dispatch_runs_due_flows_and_logs_them(self):
         self.instance.action_activate()
