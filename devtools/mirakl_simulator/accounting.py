@@ -116,7 +116,7 @@ def transaction_api(shop, entry):
 
 
 def list_transactions(sim, shop, request):
-    """TL02 (seek pagination, limit up to 2000, sorted by creation date)."""
+    """TL02 (seek pagination, limit up to 2000, newest first unless sort=…,ASC)."""
 
     def rows(query):
         def first(name):
@@ -144,7 +144,7 @@ def list_transactions(sim, shop, request):
         ]
         return [transaction_api(shop, entry) for entry in selected]
 
-    return seek_page(request, rows, max_limit=TL02_MAX_LIMIT)
+    return seek_page(request, rows, max_limit=TL02_MAX_LIMIT, descending=True)
 
 
 def register(router):

@@ -491,7 +491,7 @@ def _filter_imports(shop, kinds, query):
         if ids and str(item.import_id) not in ids:
             continue
         selected.append(item)
-    return sorted(selected, key=lambda item: (item.created, str(item.import_id)), reverse=True)
+    return sorted(selected, key=lambda item: (item.created, str(item.import_id)))
 
 
 def list_offer_imports(sim, shop, request):
@@ -501,6 +501,7 @@ def list_offer_imports(sim, shop, request):
         lambda query: [
             _offer_import_api(item) for item in _filter_imports(shop, OFFER_IMPORT_KINDS, query)
         ],
+        descending=True,
     )
 
 
@@ -569,7 +570,7 @@ def _pricing_import_api(item):
 
 
 def list_price_imports(sim, shop, request):
-    """PRI02 (seek pagination; a listed import that is pending moves one step, like a poll)."""
+    """PRI02 (seek pagination, newest first; a pending import listed moves one step, as a poll)."""
     for item in _filter_imports(shop, ("PRICING",), request.query):
         if item.pending:
             item.step(sim, sim.now())
@@ -578,6 +579,7 @@ def list_price_imports(sim, shop, request):
         lambda query: [
             _pricing_import_api(item) for item in _filter_imports(shop, ("PRICING",), query)
         ],
+        descending=True,
     )
 
 

@@ -141,10 +141,10 @@ def list_threads(sim, shop, request):
             and (not entity_ids or (thread.entity and thread.entity["id"] in entity_ids))
             and (not since or thread.updated >= parse_datetime(since))
         ]
-        selected.sort(key=lambda thread: (thread.updated, thread.thread_id), reverse=True)
+        selected.sort(key=lambda thread: (thread.updated, thread.thread_id))
         return [thread.to_api(with_messages=bool(with_messages)) for thread in selected]
 
-    return seek_page(request, rows, default_limit=50)
+    return seek_page(request, rows, default_limit=50, descending=True)
 
 
 def reply(sim, shop, request):

@@ -44,12 +44,16 @@ def _link(request, base_url, offset, size, rel):
     return '<%s%s?%s>; rel="%s"' % (base_url, request.path, urlencode(query), rel)
 
 
-def seek_page(request, rows_for, default_limit=DEFAULT_PAGE_SIZE, max_limit=MAX_PAGE_SIZE):
+def seek_page(
+    request, rows_for, default_limit=DEFAULT_PAGE_SIZE, max_limit=MAX_PAGE_SIZE, descending=False
+):
     """Answer {data, next_page_token?, previous_page_token?}.
 
     The token freezes the filters of the first call (Mirakl ignores other parameters when a
     page_token is sent), so ``rows_for(query)`` re-applies them from the decoded token;
     ``query`` maps each parameter to its list of values, as ``Request.query`` does.
+    ``rows_for`` returns rows oldest first; ``sort=<criterion>,ASC|DESC`` or the operation's
+    default direction (``descending``) decides the order served.
     """
     token = request.arg("page_token")
     if token:
@@ -65,6 +69,9 @@ def seek_page(request, rows_for, default_limit=DEFAULT_PAGE_SIZE, max_limit=MAX_
         start = 0
         limit = request.int_arg("limit", default_limit, minimum=1, maximum=max_limit)
     rows = rows_for(query)
+    direction = (query.get("sort") or [""])[-1].rpartition(",")[2].upper()
+    if direction == "DESC" or (descending and direction != "ASC"):
+        rows = rows[::-1]
     page = rows[start : start + limit]
     payload = {"data": page}
     if start + limit < len(rows):

@@ -235,15 +235,11 @@ def test_new_order_thread_and_operator_thread(sim, api):
 def test_seek_paging_tokens(sim, api):
     for number in range(5):
         sim.add_transaction("ORDER_AMOUNT", 10 + number)
-    first = api.get("/api/sellerpayment/transactions_logs", params={"limit": 2}).json()
+    path = "/api/sellerpayment/transactions_logs"
+    first = api.get(path, params={"limit": 2}).json()
     assert "previous_page_token" not in first
-    second = api.get(
-        "/api/sellerpayment/transactions_logs",
-        params={"page_token": first["next_page_token"], "limit": 50},
-    ).json()
-    third = api.get(
-        "/api/sellerpayment/transactions_logs", params={"page_token": second["next_page_token"]}
-    ).json()
+    second = api.get(path, params={"page_token": first["next_page_token"], "limit": 50}).json()
+    third = api.get(path, params={"page_token": second["next_page_token"]}).json()
     assert [len(page["data"]) for page in (first, second, third)] == [
         2,
         2,
@@ -251,13 +247,19 @@ def test_seek_paging_tokens(sim, api):
     ]  # the token keeps limit=2
     assert "next_page_token" not in third and third["previous_page_token"]
     amounts = [entry["amount"] for page in (first, second, third) for entry in page["data"]]
-    assert amounts == [10.0, 11.0, 12.0, 13.0, 14.0]
-    assert (
-        api.get(
-            "/api/sellerpayment/transactions_logs", params={"page_token": "garbage"}
-        ).status_code
-        == 400
-    )
+    assert amounts == [14.0, 13.0, 12.0, 11.0, 10.0]  # TL02 serves the newest first by default
+    back = api.get(path, params={"page_token": third["previous_page_token"]}).json()
+    assert [entry["amount"] for entry in back["data"]] == [12.0, 11.0]
+    assert api.get(path, params={"page_token": "garbage"}).status_code == 400
+
+
+def test_seek_sort_direction_is_honoured_on_every_page(sim, api):
+    for number in range(3):
+        sim.add_transaction("ORDER_AMOUNT", 10 + number)
+    path = "/api/sellerpayment/transactions_logs"
+    first = api.get(path, params={"limit": 2, "sort": "dateCreated,ASC"}).json()
+    second = api.get(path, params={"page_token": first["next_page_token"]}).json()
+    assert [entry["amount"] for entry in first["data"] + second["data"]] == [10.0, 11.0, 12.0]
 
 
 def test_invoices_page_and_download(sim, api):
