@@ -115,7 +115,8 @@ class MkInstanceFlow(models.Model):
             priority=priority,
             name=self.display_name,
         )
-        self.next_run = fields.Datetime.now() + timedelta(minutes=self.interval_minutes)
+        # a Mirakl User may run a flow now without the right to edit its schedule
+        self.sudo().next_run = fields.Datetime.now() + timedelta(minutes=self.interval_minutes)
         return job
 
     @api.model

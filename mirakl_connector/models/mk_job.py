@@ -303,8 +303,10 @@ class MkJob(models.Model):
 
     def _run(self):
         self.ensure_one()
+        # the shop's company, so defaults (journals, warehouses, taxes) come from it
+        job = self.with_company(self.company_id) if self.company_id else self
         try:
-            service = self.env[self.service_model]
+            service = job.env[self.service_model]
             method = (
                 getattr(service, self.method_name)
                 if self.method_name.startswith(JOB_METHOD_PREFIX)
@@ -315,7 +317,7 @@ class MkJob(models.Model):
                     "%s has no job method %s" % (self.service_model, self.method_name)
                 )
             with self.env.cr.savepoint():
-                result = method(self)
+                result = method(job)
         except errors.MiraklError as error:
             self._handle_failure(
                 error, retryable=error.retryable, response=self._error_response(error)

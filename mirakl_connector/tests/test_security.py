@@ -44,6 +44,14 @@ class TestSecurity(MiraklCase):
         client = self.instance.with_user(self.user)._get_client()
         self.assertEqual(client.base_url, self.sim.base_url)
 
+    def test_mirakl_user_runs_a_flow_now(self):
+        line = self.instance.flow_ids.filtered(lambda f: f.flow == "account").with_user(self.user)
+        line.action_run_now()
+        job = self.env["mk.job"].search([("instance_id", "=", self.instance.id)])
+        self.assertEqual(job.job_type, "flow_account")
+        with self.assertRaises(AccessError):
+            line.interval_minutes = 1
+
     def test_admin_is_mirakl_manager(self):
         admin = self.env.ref("base.user_admin")
         self.assertTrue(admin.has_group("mirakl_connector.group_mirakl_manager"))
