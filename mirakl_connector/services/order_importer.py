@@ -8,7 +8,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..compat import sale_line_tax_field, sale_line_uom_field
+from ..compat import sale_line_tax_field, sale_line_uom_field, service_product_vals
 from ..mirakl import errors
 from ..mirakl.orders import OrderDataError, line_terms, parse_order
 from ..mirakl.orders.mapping import TAX_INCLUDED
@@ -601,8 +601,8 @@ class MkOrderImporter(models.AbstractModel):
 
     def _prepare_carrier_values(self, instance, data, code):
         product = self.env["product.product"].create({
+            **service_product_vals(self.env),
             "name": _("Mirakl shipping %s", data["shipping_type_label"] or code),
-            "type": "service",
             "sale_ok": False,
             "list_price": 0.0,
             "taxes_id": [fields.Command.clear()],

@@ -1,5 +1,6 @@
 from odoo.tests import tagged
 
+from ..compat import service_product_vals
 from .test_order_common import OrderCase
 
 PROMOTED_LINES = [
@@ -55,6 +56,7 @@ class TestOrderImport(OrderCase):
         shipping = order.order_line.filtered("is_delivery")
         self.assertAlmostEqual(shipping.price_total, 6.25, places=2)
         self.assertEqual(order.carrier_id.mk_shipping_type_code, "STD")
+        self.assertEqual(order.carrier_id.product_id.type, "service")
         # header values kept from Mirakl
         self.assertEqual(order.mk_channel_code, "WEB")
         self.assertEqual(order.mk_state, "WAITING_ACCEPTANCE")
@@ -194,7 +196,9 @@ class TestOrderImport(OrderCase):
         self.assertIn("tax code VAT-X", problems[0])
 
     def test_delivery_method_is_matched_by_country_first(self):
-        product = self.env["product.product"].create({"name": "Ship", "type": "service"})
+        product = self.env["product.product"].create(
+            dict(service_product_vals(self.env), name="Ship")
+        )
         anywhere = self.env["delivery.carrier"].create({
             "name": "Express anywhere", "product_id": product.id, "mk_shipping_type_code": "EXP",
         })

@@ -1,6 +1,7 @@
 """The Odoo-free order logic: payload mapping, cent-exact arithmetic, acceptance rules."""
 
 import copy
+import random
 from decimal import Decimal as D
 
 import pytest
@@ -194,3 +195,16 @@ def test_parse_does_not_modify_payload():
 def test_line_terms_say_when_no_exact_terms_exist():
     # 10.00 over 3 units at 2 digits per unit cannot be written exactly: it must be reported.
     assert line_terms(D("10.00"), D("10.00"), 3)[2] is False
+
+
+def test_line_terms_are_exact_on_many_promoted_lines():
+    rng = random.Random(7)
+    for _case in range(3000):
+        quantity = rng.randint(1, 12)
+        unit = D(rng.randint(100, 25000)) / 100
+        gross = unit * quantity
+        net = gross - D(rng.randint(1, int(gross * 100) - 1)) / 100
+        price_unit, discount, exact = line_terms(gross, net, quantity)
+        assert exact, (gross, net, quantity)
+        assert line_total(price_unit, quantity, discount) == net
+        assert 0 <= discount < 100

@@ -42,28 +42,37 @@ def line_terms(gross, net, quantity, price_digits=2, discount_digits=2, currency
     """Unit price and discount % for an Odoo line whose total must equal ``net`` exactly.
 
     ``gross`` is the line amount before promotions and ``net`` what Mirakl charges. The first
-    choice keeps the catalogue unit price and expresses the promotion as the discount; because
-    the discount has few digits, neighbouring values are tried until the rounded total matches.
-    When no discount reproduces ``net`` the unit price absorbs the promotion instead.
-    Returns ``(price_unit, discount, exact)``.
+    choice keeps the catalogue unit price and expresses the promotion as the discount. Odoo
+    keeps few digits for both, so when no discount reproduces ``net`` with that unit price,
+    discounts near the promotion's rate are tried with the unit price that fits them; as a
+    last resort the unit price absorbs the promotion. Returns ``(price_unit, discount,
+    exact)``.
     """
     gross, net, quantity = Decimal(gross), Decimal(net), Decimal(quantity)
     if quantity <= 0:
         raise ValueError("quantity must be positive, got %s" % quantity)
-    step = Decimal(1).scaleb(-discount_digits)
     if gross > 0 and gross != net:
-        price_unit = quantize(gross / quantity, price_digits)
-        if line_total(price_unit, quantity, 0, currency_digits) == gross:
-            base = quantize((1 - net / gross) * 100, discount_digits)
-            for offset in range(0, 51):
-                for discount in {base + offset * step, base - offset * step}:
-                    if 0 <= discount <= 100 and (
-                        line_total(price_unit, quantity, discount, currency_digits) == net
-                    ):
+        step = Decimal(1).scaleb(-discount_digits)
+        base = quantize((1 - net / gross) * 100, discount_digits)
+        catalogue = quantize(gross / quantity, price_digits)
+        price_step = Decimal(1).scaleb(-price_digits)
+        for offset in range(0, 201):
+            for discount in _around(base, offset * step):
+                if not 0 <= discount < 100:
+                    continue
+                fitted = quantize(net / quantity / (1 - discount / 100), price_digits)
+                candidates = [catalogue] if offset <= 50 else []
+                candidates += [fitted, fitted - price_step, fitted + price_step]
+                for price_unit in candidates:
+                    if line_total(price_unit, quantity, discount, currency_digits) == net:
                         return price_unit, discount, True
     price_unit = quantize(net / quantity, price_digits)
     exact = line_total(price_unit, quantity, 0, currency_digits) == net
     return price_unit, Decimal(0), exact
+
+
+def _around(base, delta):
+    return (base,) if not delta else (base + delta, base - delta)
 
 
 def spread(amount, weights):
