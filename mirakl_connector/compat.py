@@ -95,6 +95,14 @@ def storable_product_vals(env):
     return {"detailed_type": "product"}
 
 
+def service_product_vals(env):
+    """Values of a service product: ``type`` from 18 on, ``detailed_type`` on 17 (whose
+    ``type`` is computed from it)."""
+    if "detailed_type" in env["product.template"]._fields:
+        return {"detailed_type": "service"}
+    return {"type": "service"}
+
+
 # =====================================================================================
 # Crons
 # =====================================================================================
