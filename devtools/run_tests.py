@@ -153,7 +153,7 @@ def run_odoo(source, totals):
     python = source / ".venv" / "bin" / "python"
     python = python if python.exists() else Path(sys.executable)
     db = f"mk_ci_{series.replace('.', '')}_{os.getpid()}"
-    logdir = REPO / ".local" / "logs" / series
+    logdir = REPO / ".local" / "logs" / db
     logdir.mkdir(parents=True, exist_ok=True)
     banner(f"Odoo {series} at {source} (python {python}, database {db}, logs in {logdir})")
     drop_db(db)
