@@ -100,6 +100,23 @@ class TestOrderImport(OrderCase):
         self.assertTotalsMatch(order)
         self.assertAlmostEqual(order.amount_total, 26.4, places=2)
 
+    def test_order_discount_without_line_promotions_is_spread(self):
+        payload = self.create_sim_order(
+            [self.sim_line("SKU-1", 1, 10.0), self.sim_line("SKU-2", 2, 10.0),
+             self.sim_line("SKU-3", 1, 10.0, shipping_price=5.0)],
+            state="SHIPPING",
+        )
+        # an order-level discount Mirakl did not allocate to lines, nor take off total_price
+        payload["order_discount"] = 1.0
+        order = self.importer.import_order(self.instance, payload)
+        self.assertAlmostEqual(order.mk_total, 44.0, places=2)
+        self.assertTotalsMatch(order)
+        lines = order.order_line.filtered("mk_line_id").sorted("mk_offer_sku")
+        self.assertAlmostEqual(sum(lines.mapped("mk_promotion_amount")), 1.0, places=2)
+        self.assertEqual([round(a, 2) for a in lines.mapped("mk_promotion_amount")],
+                         [0.25, 0.5, 0.25])
+        self.assertAlmostEqual(order.order_line.filtered("is_delivery").price_total, 5.0)
+
     def test_total_difference_is_flagged(self):
         sim_order = self.create_sim_order([self.sim_line("SKU-1", 1, 10.0)])
         order = self.import_ids(sim_order["order_id"])
