@@ -195,6 +195,7 @@ class EcosireLicense(models.Model):
     # CORE METHODS OVERRIDES
     # ============================================================
 
+    # The list view is built here, not in XML: Odoo 17 asks for a <tree>, 18+ for a <list>.
     @api.model
     def _get_default_tree_view(self):
         return self._license_list_arch("tree")
