@@ -1,4 +1,7 @@
+import logging
 import math
+
+import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -7,6 +10,8 @@ from ..mirakl import errors
 from ..mirakl.client import MiraklClient, validate_base_url
 from .mk_instance_flow import FLOWS
 from .operator_profiles import GENERIC, profile_selection, profile_values
+
+_logger = logging.getLogger(__name__)
 
 # Mirakl order states (api-reference §4.2) an instance may choose to import.
 ORDER_STATES = (
@@ -306,7 +311,11 @@ class MkInstance(models.Model):
         """The one scheduler: re-queue stuck jobs, queue the flows that are due on each
         active shop, then work through the queue. Shops without a valid licence are skipped
         and their queued jobs wait; nothing is dropped."""
-        self.env["mk.job"]._reap_stuck()
+        try:
+            with self.env.cr.savepoint():
+                self.env["mk.job"]._reap_stuck()
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("Mirakl: a worker just finished a stuck job; reaping on the next tick")
         instances = self.search([("state", "=", "active")])
         licensed = instances.filtered(
             lambda instance: instance._check_license(raise_if_invalid=False)

@@ -32,6 +32,7 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 STUCK_AFTER_MINUTES = 60
 KEEP_DONE_DAYS = 30
+MAX_ACQUIRE_CONFLICTS = 5
 JOB_METHOD_PREFIX = "_job_"
 
 
@@ -259,8 +260,19 @@ class MkJob(models.Model):
         (and jobs of no shop) run; the others wait. Returns the jobs processed."""
         processed = self.browse()
         commit = self._can_commit()
+        conflicts = 0
         while len(processed) < limit:
-            job = self._acquire(instances)
+            try:
+                job = self._acquire(instances)
+            except psycopg2.errors.SerializationFailure:
+                # another worker changed a candidate row after our snapshot: look again
+                # in a fresh transaction (everything before was committed)
+                conflicts += 1
+                if not commit or conflicts > MAX_ACQUIRE_CONFLICTS:
+                    raise
+                _logger.info("mk.job: another worker took a job first; looking again")
+                self.env.cr.rollback()
+                continue
             if not job:
                 break
             job._run()
@@ -283,7 +295,8 @@ class MkJob(models.Model):
                 "SELECT id FROM mk_job WHERE %s ORDER BY priority, next_try, id "
                 "LIMIT 1 FOR UPDATE SKIP LOCKED",
                 where,
-            )
+            ),
+            log_exceptions=False,  # a serialization conflict is expected; the caller handles it
         )
         row = self.env.cr.fetchone()
         if not row:
@@ -297,8 +310,10 @@ class MkJob(models.Model):
             }
         )
         if self._can_commit():
-            # 'running' is visible to the others (and to the reaper) while the job works
+            # 'running' becomes visible to the others; the row lock is taken again for the
+            # job's own transaction, which tells the reaper this worker is alive
             self.env.cr.commit()
+            self.env.cr.execute(SQL("SELECT id FROM mk_job WHERE id = %s FOR UPDATE", job.id))
         return job
 
     def _run(self):
@@ -390,11 +405,21 @@ class MkJob(models.Model):
     @api.model
     def _reap_stuck(self, minutes=STUCK_AFTER_MINUTES):
         """Jobs left 'running' by a worker that died go back to the queue (or fail when
-        they used their attempts)."""
+        they used their attempts). A live worker holds its job's row lock while it works
+        (see ``_acquire``), so a job that is merely slow is skipped, never run twice."""
         limit = fields.Datetime.now() - timedelta(minutes=minutes)
-        stuck = self.sudo().search([("state", "=", "running"), ("date_started", "<", limit)])
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM mk_job WHERE state = 'running' AND date_started < %s "
+                "FOR UPDATE SKIP LOCKED",
+                limit,
+            ),
+            log_exceptions=False,
+        )
+        stuck = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        message = _("Still running after %s minutes: the worker probably stopped.", minutes)
         for job in stuck:
-            message = _("Still running after %s minutes: the worker probably stopped.", minutes)
             if job.attempts < job.max_attempts:
                 job.write({"state": "pending", "next_try": fields.Datetime.now(), "error": message})
             else:

@@ -1,6 +1,8 @@
 from contextlib import closing
 from datetime import timedelta
+from unittest.mock import patch
 
+import psycopg2
 from psycopg2 import IntegrityError
 
 from odoo import SUPERUSER_ID, api, fields, sql_db
@@ -241,6 +243,63 @@ class TestMkJob(MiraklCase):
             self.assertEqual(worker_a._acquire(no_shop).id, job_a.id)
             cr_a.rollback()
             cr_b.rollback()
+
+    def test_reaper_leaves_a_slow_job_its_worker_still_holds(self):
+        db = sql_db.db_connect(self.env.cr.dbname)
+        long_ago = fields.Datetime.now() - timedelta(hours=3)
+        with closing(db.cursor()) as setup_cr:
+            job = api.Environment(setup_cr, SUPERUSER_ID, {})["mk.job"].enqueue(
+                False, "slow", "mk.instance.flow", "_job_run_flow"
+            )
+            job.write({"state": "running", "date_started": long_ago, "attempts": 1})
+            job_id = job.id
+            setup_cr.commit()
+        self.addCleanup(self._delete_committed_jobs, db, [job_id])
+        with closing(db.cursor()) as worker_cr, closing(db.cursor()) as reaper_cr:
+            worker_cr.execute("SELECT id FROM mk_job WHERE id = %s FOR UPDATE", [job_id])
+            reaper = api.Environment(reaper_cr, SUPERUSER_ID, {})["mk.job"]
+            self.assertNotIn(job_id, reaper._reap_stuck().ids, "its worker is alive")
+            worker_cr.rollback()  # the worker dies: its lock goes with it
+            self.assertIn(job_id, reaper._reap_stuck().ids)
+            self.assertEqual(reaper.browse(job_id).state, "pending")
+            reaper_cr.rollback()
+
+    def test_a_worker_that_loses_a_race_looks_again(self):
+        """REPEATABLE READ: a row another worker took after our snapshot raises a
+        serialization failure, quietly; the committing queue retries in a new transaction
+        and takes the next job."""
+        db = sql_db.db_connect(self.env.cr.dbname)
+        with closing(db.cursor()) as setup_cr:
+            setup_env = api.Environment(setup_cr, SUPERUSER_ID, {})
+            ids = [
+                setup_env["mk.job"].enqueue(False, "race", "mk.instance.flow", "_job_run_flow").id
+                for _i in range(2)
+            ]
+            setup_cr.commit()
+        self.addCleanup(self._delete_committed_jobs, db, ids)
+        no_shop = self.env["mk.instance"]
+        with closing(db.cursor()) as cr_a, closing(db.cursor()) as cr_b:
+            worker_a = api.Environment(cr_a, SUPERUSER_ID, {})["mk.job"]
+            worker_b = api.Environment(cr_b, SUPERUSER_ID, {})["mk.job"]
+            cr_b.execute("SELECT 1")  # B's snapshot starts here
+            taken = worker_a._acquire(no_shop)
+            worker_a.env.flush_all()
+            cr_a.commit()
+            with (
+                self.assertNoLogs("odoo.sql_db", "ERROR"),
+                self.assertRaises(psycopg2.errors.SerializationFailure),
+            ):
+                worker_b._acquire(no_shop)
+            cr_b.rollback()
+            cr_a.execute("UPDATE mk_job SET state = 'pending' WHERE id = %s", [taken.id])
+            cr_a.commit()
+            cr_b.execute("SELECT 1")  # B sees both jobs pending...
+            cr_a.execute("UPDATE mk_job SET priority = priority WHERE id = ANY(%s)", [ids])
+            cr_a.commit()  # ...and A touches them after B's snapshot
+            # the same conflict, met by the committing queue: it looks again instead of failing
+            with patch.object(type(worker_b), "_can_commit", return_value=True):
+                processed = worker_b.run_pending(instances=no_shop)
+            self.assertEqual(sorted(processed.ids), sorted(ids), "B looked again and ran both")
 
     @staticmethod
     def _delete_committed_jobs(db, ids):
