@@ -248,7 +248,13 @@ class MkOrderImporter(models.AbstractModel):
         before = {line.id: line.product_uom_qty for line in order.order_line}
         commands = self._prepare_line_commands(order, instance, data)
         if commands:
+            # Mirakl is the truth for what was sold: a locked order still follows it
+            locked = order.locked
+            if locked:
+                order.locked = False
             order.write({"order_line": commands})
+            if locked:
+                order.locked = True
         reduced = [
             "%s: %s → %s" % (line.mk_offer_sku or line.name, before[line.id], line.product_uom_qty)
             for line in order.order_line.filtered("mk_line_id")

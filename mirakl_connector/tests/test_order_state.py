@@ -81,6 +81,7 @@ class TestOrderStateSync(OrderCase):
 
     def test_refund_reduces_the_quantity(self):
         sim_order, order = self._accepted(state="SHIPPED")
+        order.locked = True  # "Lock confirmed sales": Mirakl's changes still apply
         line = sim_order["order_lines"][0]
         self.instance._get_client().refund_order_lines([{
             "order_line_id": line["order_line_id"], "amount": 10.0, "shipping_amount": 0.0,
@@ -91,6 +92,7 @@ class TestOrderStateSync(OrderCase):
         self.assertEqual(sale_line.product_uom_qty, 2)
         self.assertEqual(sale_line.mk_refunded_qty, 1)
         self.assertTotalsMatch(order)
+        self.assertTrue(order.locked)
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")
