@@ -419,6 +419,16 @@ class MkInstance(models.Model):
         return None
 
     @api.model
+    def _describe_wait(self, seconds):
+        """A Retry-After as a person says it: Mirakl allows some calls once a day."""
+        seconds = math.ceil(seconds)
+        if seconds < 120:
+            return _("%s seconds", seconds)
+        if seconds < 120 * 60:
+            return _("%s minutes", math.ceil(seconds / 60))
+        return _("%s hours", math.ceil(seconds / 3600))
+
+    @api.model
     def _describe_error(self, error):
         """A sentence for a person, from a typed Mirakl error."""
         if isinstance(error, errors.MiraklAuthError):
@@ -439,8 +449,8 @@ class MkInstance(models.Model):
         if isinstance(error, errors.MiraklRateLimitError):
             return _(
                 "Mirakl is limiting the calls of this shop (HTTP 429, too many requests). "
-                "Try again in %(seconds)s seconds.",
-                seconds=math.ceil(error.retry_after or 60),
+                "Try again in %(wait)s.",
+                wait=self._describe_wait(error.retry_after or 60),
             )
         if isinstance(error, errors.MiraklNetworkError):
             messages = {

@@ -57,6 +57,12 @@ class TestConnection(MiraklCase):
         self.assertIn("429", message)
         self.assertIn("7 seconds", message)
 
+    def test_rate_limited_for_a_day_reads_in_hours(self):
+        # A01 is allowed once a day: a wait of 86,305 s is "24 hours", not a second count
+        self.sim.inject_fault("A01", "429", retry_after=86305)
+        message = self._test_connection_error()
+        self.assertIn("Try again in 24 hours", message)
+
     def test_tls_failure(self):
         # https to the simulator's plain-HTTP port: the TLS handshake fails
         port = self.sim.base_url.rsplit(":", 1)[1]
