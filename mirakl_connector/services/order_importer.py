@@ -241,6 +241,9 @@ class MkOrderImporter(models.AbstractModel):
         hidden_before = order.mk_addresses_hidden
         if hidden_before and not values["mk_addresses_hidden"]:
             values.update(self._prepare_partner_values(instance, data))
+            fiscal_position = self._get_fiscal_position(instance)
+            if fiscal_position is not None:  # a new address must not re-pick it
+                values["fiscal_position_id"] = fiscal_position.id
             order.message_post(body=_("Mirakl revealed the customer's addresses."))
         order.write(values)
         if order.state == "cancel":

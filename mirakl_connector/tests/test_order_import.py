@@ -117,6 +117,32 @@ class TestOrderImport(OrderCase):
                          [0.25, 0.5, 0.25])
         self.assertAlmostEqual(order.order_line.filtered("is_delivery").price_total, 5.0)
 
+    def test_marketplace_taxes_through_the_fiscal_position(self):
+        Tax = self.env["account.tax"]
+        vat = Tax.create({"name": "VAT 20", "amount": 20, "type_tax_use": "sale"})
+        export = Tax.create({"name": "Export 0", "amount": 0, "type_tax_use": "sale"})
+        fpos = self.env["account.fiscal.position"].create({"name": "Export"})
+        if "account.fiscal.position.tax" in self.env:  # 17, 18
+            fpos.tax_ids = [(0, 0, {"tax_src_id": vat.id, "tax_dest_id": export.id})]
+        else:  # 19: the destination tax names its fiscal positions and original taxes
+            export.write({"fiscal_position_ids": [(4, fpos.id)],
+                          "original_tax_ids": [(4, vat.id)]})
+        self.instance_us.write({"order_tax_source": "marketplace_fpos",
+                                "fiscal_position_id": fpos.id})
+        self.env["mk.tax.mapping"].create({"instance_id": self.instance_us.id, "code": "US-20",
+                                           "tax_id": vat.id})
+        sim_order = self.create_sim_order(
+            [self.sim_line("SKU-1", 1, 50.0, taxes=[{"code": "US-20", "rate": 20}])],
+            currency="USD", order_tax_mode="TAX_EXCLUDED",
+        )
+        order = self.import_ids(sim_order["order_id"], instance=self.instance_us)
+        line = order.order_line.filtered("mk_line_id")
+        self.assertEqual(order.fiscal_position_id, fpos)
+        self.assertEqual(line.tax_ids if "tax_ids" in line._fields else line.tax_id, export)
+        # the fiscal position deliberately departs from Mirakl's taxes: the difference shows
+        self.assertTrue(order.mk_total_mismatch)
+        self.assertAlmostEqual(order.mk_total_difference, -10.0, places=2)
+
     def test_total_difference_is_flagged(self):
         sim_order = self.create_sim_order([self.sim_line("SKU-1", 1, 10.0)])
         order = self.import_ids(sim_order["order_id"])
