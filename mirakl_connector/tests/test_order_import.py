@@ -297,6 +297,19 @@ class TestOrderImport(OrderCase):
         self.assertEqual(self.env["sale.order"].search_count(
             [("mk_instance_id", "=", self.instance.id)]), 2)
 
+    def test_orders_flow_runs_through_the_shop_schedule(self):
+        sim_order = self.create_sim_order([self.sim_line()])
+        flow = self.instance.flow_ids.filtered(lambda line: line.flow == "orders")
+        self.assertTrue(flow.has_handler)
+        flow._enqueue()
+        self.env["mk.job"].run_pending()  # the flow run, then the import job it queued
+        self.env["mk.job"].run_pending()
+        order = self.env["sale.order"].search([("mk_order_id", "=", sim_order["order_id"])])
+        self.assertEqual(order.mk_instance_id, self.instance)
+        log = self.env["mk.sync.log"].search([("instance_id", "=", self.instance.id),
+                                              ("flow", "=", "orders")], limit=1)
+        self.assertEqual((log.state, log.fetched_count), ("done", 1))
+
     def test_wizard_imports_by_date_range_and_by_ids(self):
         sim_order = self.create_sim_order([self.sim_line()])
         wizard = self.env["mk.order.import.wizard"].create({
