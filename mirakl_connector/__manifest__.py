@@ -23,6 +23,7 @@
         # sections first: each views file below adds its own menu entries under them
         "views/mirakl_menus.xml",
         "views/mk_instance_views.xml",
+        "views/mk_offer_binding_views.xml",
         "views/mk_instance_flow_views.xml",
         "views/mk_job_views.xml",
         "views/mk_sync_log_views.xml",

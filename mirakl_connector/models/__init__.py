@@ -5,6 +5,7 @@ from . import mk_instance_flow
 from . import mk_instance
 from . import mk_job
 from . import mk_sync_log
+from . import mk_offer_binding
 from . import mk_instance_order
 from . import mk_instance_flow_order
 from . import mk_acceptance_rule

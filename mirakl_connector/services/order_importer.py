@@ -477,18 +477,14 @@ class MkOrderImporter(models.AbstractModel):
         ))
 
     def _find_product(self, instance, line_data):
-        """Offer SKU, then product SKU: through an offer binding when the offer flow provides
-        one, then the internal reference, then the barcode."""
+        """Offer SKU, then product SKU: through the shop's offer SKU links (mk.offer.binding),
+        then the internal reference, then the barcode."""
         Product = self.env["product.product"].with_company(instance.company_id)
         company_domain = [("company_id", "in", (False, instance.company_id.id))]
-        binding_model = self.env.get("mk.offer.binding")
         for sku in line_data["skus"]:
-            if binding_model is not None and "offer_sku" in binding_model._fields:
-                binding = binding_model.search(
-                    [("instance_id", "=", instance.id), ("offer_sku", "=", sku)], limit=1,
-                )
-                if binding and binding.product_id:
-                    return binding.product_id
+            bound = self.env["mk.offer.binding"]._find_product(instance, sku)
+            if bound:
+                return bound
             for field_name in ("default_code", "barcode"):
                 product = Product.search([(field_name, "=", sku)] + company_domain, limit=1)
                 if product:

@@ -7,3 +7,4 @@ from . import test_order_import
 from . import test_order_acceptance
 from . import test_order_state
 from . import test_order_concurrency
+from . import test_offer_binding
