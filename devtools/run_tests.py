@@ -118,7 +118,8 @@ def odoo_command(source, python, db, *args):
     pg = [f"--db_{key}={value}" for key, value in pg_settings().items() if value]
     return [str(python), str(source / "odoo-bin"), *args, "-d", db,
             "--addons-path=" + ",".join(str(p) for p in addons), *pg,
-            f"--http-port={free_port()}", "--log-level=info", "--max-cron-threads=0"]
+            f"--http-port={free_port()}", "--http-interface=127.0.0.1", "--log-level=info",
+            "--max-cron-threads=0"]
 
 
 def problems_in(log):
