@@ -30,6 +30,23 @@ class TestSecurity(MiraklCase):
             company_ids=[(6, 0, (cls.company_a | cls.company_b).ids)],
         )
 
+    def test_every_model_with_a_company_has_a_company_rule(self):
+        # multi-company isolation is a rule per model: a new model must not slip through
+        models = [
+            self.env[name] for name in self.env.registry
+            if name.startswith("mk.") and not self.env[name]._abstract
+            and not self.env[name]._transient
+        ]
+        models = [model for model in models
+                  if "company_id" in model._fields and model._fields["company_id"].store]
+        self.assertIn("mk.offer.binding", [model._name for model in models])
+        for model in models:
+            rules = self.env["ir.rule"].search([("model_id.model", "=", model._name)])
+            self.assertTrue(
+                any("company_ids" in (rule.domain_force or "") for rule in rules),
+                "%s has no multi-company record rule" % model._name,
+            )
+
     def test_api_key_only_for_managers(self):
         instance = self.instance.with_user(self.user)
         self.assertEqual(instance.name, "Sim shop", "a Mirakl User reads the shop")
