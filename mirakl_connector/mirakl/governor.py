@@ -99,3 +99,48 @@ class CallGovernor:
             history = self._history.get(op)
             if history:
                 history.pop()
+
+
+def parse_limit_overrides(text):
+    """Overrides as a person writes them on a shop, one per line:
+
+        OR11 = 10/60     at most 10 OR11 calls per 60 seconds
+        A01 = off        no limit for A01
+        * = off          no limit at all (a sandbox or the simulator)
+
+    Returns ``None`` for "no limit at all", else the ``overrides`` for CallGovernor. Raises
+    ValueError naming the line that cannot be read.
+    """
+    overrides = {}
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        op, sep, value = (part.strip() for part in line.partition("="))
+        if not sep or not op or not value:
+            raise ValueError("line %d %r: write OPERATION = CALLS/SECONDS or OPERATION = off"
+                             % (number, raw.strip()))
+        op = op.upper()
+        if value.lower() == "off":
+            if op == "*":
+                return None
+            overrides[op] = ()
+            continue
+        calls, slash, seconds = value.partition("/")
+        try:
+            calls, seconds = int(calls), float(seconds)
+        except ValueError:
+            calls = seconds = 0
+        if op == "*" or not slash or calls < 1 or seconds <= 0:
+            raise ValueError("line %d %r: write OPERATION = CALLS/SECONDS with whole calls >= 1 "
+                             "and seconds > 0, or OPERATION = off" % (number, raw.strip()))
+        overrides[op] = ((calls, seconds),)
+    return overrides
+
+
+def governor_from_overrides(text, **options):
+    """The governor for a shop's override text (see parse_limit_overrides)."""
+    overrides = parse_limit_overrides(text)
+    if overrides is None:
+        return CallGovernor(limits={}, **options)
+    return CallGovernor(overrides=overrides, **options)

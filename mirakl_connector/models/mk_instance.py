@@ -1,5 +1,6 @@
 import logging
 import math
+import threading
 
 import psycopg2
 
@@ -8,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..mirakl import errors
 from ..mirakl.client import MiraklClient, validate_base_url
+from ..mirakl.governor import CallGovernor, governor_from_overrides, parse_limit_overrides
 from .mk_instance_flow import FLOWS
 from .operator_profiles import GENERIC, profile_selection, profile_values
 
@@ -28,6 +30,12 @@ ORDER_STATES = (
     "CANCELED",
 )
 DEFAULT_ORDER_STATES = "WAITING_ACCEPTANCE,WAITING_DEBIT,WAITING_DEBIT_PAYMENT,SHIPPING"
+
+# One call budget per shop and process, shared by every client the flows create, so that
+# cron runs, jobs and buttons together stay under Mirakl's published maximums.
+# {(database, shop id): (override text, CallGovernor)}
+_GOVERNORS = {}
+_GOVERNORS_LOCK = threading.Lock()
 
 
 class MkInstance(models.Model):
@@ -84,6 +92,14 @@ class MkInstance(models.Model):
         tracking=True,
         help="Only needed when the key gives access to several shops. "
         "Filled from Mirakl by Test Connection when left empty.",
+    )
+    call_limit_overrides = fields.Text(
+        string="Call Limits",
+        groups="mirakl_connector.group_mirakl_manager",
+        help="The connector keeps each Mirakl operation under the maximum Mirakl publishes "
+        "(e.g. OR11 once a minute). Relax it here, one line per operation:\n"
+        "OR11 = 10/60  (10 calls per 60 seconds)\nA01 = off  (no limit)\n"
+        "* = off  (no limit at all, for a sandbox that allows it)",
     )
     request_timeout = fields.Integer(
         string="Timeout (s)",
@@ -192,6 +208,15 @@ class MkInstance(models.Model):
                     )
                 )
 
+    @api.constrains("call_limit_overrides")
+    def _check_call_limit_overrides(self):
+        for instance in self.sudo():
+            try:
+                parse_limit_overrides(instance.call_limit_overrides)
+            except ValueError as error:
+                raise ValidationError(_("Call Limits of %(shop)s: %(problem)s",
+                                        shop=instance.name, problem=error)) from None
+
     @api.constrains("request_timeout")
     def _check_request_timeout(self):
         for instance in self:
@@ -250,7 +275,10 @@ class MkInstance(models.Model):
         """A01: prove the URL and the key work, and remember what Mirakl says of the shop."""
         self.ensure_one()
         try:
-            account = self._get_client(max_retries=0).get_account()
+            # A person's explicit check is not held to the daily A01 budget of the flows;
+            # Mirakl still answers 429 itself if it minds, and that is reported.
+            client = self._get_client(max_retries=0, governor=CallGovernor.unlimited())
+            account = client.get_account()
         except ValueError as error:
             raise UserError(_("The connection settings are not usable: %s", error)) from None
         except errors.MiraklError as error:
@@ -342,9 +370,21 @@ class MkInstance(models.Model):
         params = dict(
             timeout=(min(5, instance.request_timeout), instance.request_timeout),
             shop_id=instance.shop_id or None,
+            governor=instance._get_call_governor(),
         )
         params.update(options)
         return MiraklClient(instance.base_url, instance.api_key or "", **params)
+
+    def _get_call_governor(self):
+        """This shop's call budget in this process, rebuilt when its overrides change."""
+        self.ensure_one()
+        overrides = self.sudo().call_limit_overrides or ""
+        key = (self.env.cr.dbname, self.id)
+        with _GOVERNORS_LOCK:
+            known = _GOVERNORS.get(key)
+            if not known or known[0] != overrides:
+                known = _GOVERNORS[key] = (overrides, governor_from_overrides(overrides))
+            return known[1]
 
     def _get_order_states_to_import(self):
         self.ensure_one()

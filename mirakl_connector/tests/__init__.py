@@ -8,3 +8,4 @@ from . import test_order_acceptance
 from . import test_order_state
 from . import test_order_concurrency
 from . import test_offer_binding
+from . import test_call_budget

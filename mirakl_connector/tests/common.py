@@ -49,7 +49,10 @@ class MiraklCase(TransactionCase):
         tests of the queue do not depend on the order flows."""
         instance = cls.env["mk.instance"].create(
             dict(
-                {"name": name, "base_url": cls.sim.base_url, "api_key": cls.sim.api_key},
+                # the shared call budget would carry over from test to test; test_call_budget
+                # covers it
+                {"name": name, "base_url": cls.sim.base_url, "api_key": cls.sim.api_key,
+                 "call_limit_overrides": "* = off"},
                 **values,
             )
         )
