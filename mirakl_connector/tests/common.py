@@ -21,8 +21,8 @@ def running_simulator(**options):
     return running(**options)
 
 
-class MiraklCase(TransactionCase):
-    """No test here: the base test classes inherit it."""
+class SimulatorCase(TransactionCase):
+    """A licence for the connector and the Mirakl simulator over real HTTP. No test here."""
 
     @classmethod
     def setUpClass(cls):
@@ -31,7 +31,6 @@ class MiraklCase(TransactionCase):
         simulator = running_simulator(seed=False, rate_limits=False)
         cls.sim = simulator.__enter__()
         cls.addClassCleanup(simulator.__exit__, None, None, None)
-        cls.instance = cls._make_instance("Sim shop")
 
     @classmethod
     def _request_handler(cls, s, r, /, **kw):
@@ -42,6 +41,15 @@ class MiraklCase(TransactionCase):
         if host == "127.0.0.1" or host.endswith(".invalid"):
             return _super_send(s, r, **kw)
         return super()._request_handler(s, r, **kw)
+
+
+class MiraklCase(SimulatorCase):
+    """One shop on the simulator with only the account flow on. No test here."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.instance = cls._make_instance("Sim shop")
 
     @classmethod
     def _make_instance(cls, name, **values):

@@ -1,19 +1,7 @@
 """Shared set-up of the order tests: a simulator over real HTTP, two shops, products, stock."""
 
-import sys
-from pathlib import Path
-
-from odoo.tests import TransactionCase
-
-from odoo.addons.ecosire_license_client.tests.common import install_test_license
-
 from ..compat import storable_product_vals
-
-DEVTOOLS = Path(__file__).resolve().parents[2] / "devtools"
-if str(DEVTOOLS) not in sys.path:
-    sys.path.insert(0, str(DEVTOOLS))
-
-from mirakl_simulator.testing import running_simulator  # noqa: E402
+from .common import SimulatorCase
 
 ALL_STATES = (
     "STAGING,WAITING_ACCEPTANCE,WAITING_DEBIT,WAITING_DEBIT_PAYMENT,SHIPPING,SHIPPED,"
@@ -21,16 +9,12 @@ ALL_STATES = (
 )
 
 
-class OrderCase(TransactionCase):
+class OrderCase(SimulatorCase):
     """No test here: the order test classes inherit it."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        simulator = running_simulator(seed=False, rate_limits=False)
-        cls.sim = simulator.__enter__()
-        cls.addClassCleanup(simulator.__exit__, None, None, None)
-        install_test_license(cls.env, products=("mirakl_connector",))
         for xml_id in ("base.EUR", "base.USD"):
             currency = cls.env.ref(xml_id)
             if not currency.active:
@@ -77,14 +61,6 @@ class OrderCase(TransactionCase):
             "name": "Confirm", "instance_id": instance.id, "confirm_order": True,
         })
         return instance
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo 19's test harness compares the timeout with a number; the client passes
-        # (connect, read) as requests allows. Hand it the longer of the two.
-        if isinstance(kw.get("timeout"), tuple):
-            kw["timeout"] = max(kw["timeout"])
-        return super()._request_handler(s, r, **kw)
 
     def setUp(self):
         super().setUp()

@@ -1,15 +1,15 @@
 from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..services.order_importer import ConcurrentImport
-from .test_order_common import running_simulator
+from .common import SimulatorCase
 
 SKU = "SKU-RACE"
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")
-class TestOrderConcurrency(TransactionCase):
+class TestOrderConcurrency(SimulatorCase):
     """Two transactions import the same Mirakl order at once (two workers, or the cron and the
     wizard): one creates the order, the other gives way and, retried, updates that order.
 
@@ -18,13 +18,6 @@ class TestOrderConcurrency(TransactionCase):
     environment). The test's own transaction writes nothing; the data is committed by
     separate cursors and removed at the end.
     """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        simulator = running_simulator(seed=False, rate_limits=False)
-        cls.sim = simulator.__enter__()
-        cls.addClassCleanup(simulator.__exit__, None, None, None)
 
     def _committed(self, function):
         with self.registry.cursor() as cr:
