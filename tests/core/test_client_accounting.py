@@ -8,8 +8,8 @@ from mirakl_simulator.testing import running_simulator
 
 
 @pytest.fixture(scope="module")
-def sim():
-    with running_simulator(seed=True, rate_limits=False, validate=True) as simulator:
+def sim(validate_traffic):
+    with running_simulator(seed=True, rate_limits=False, validate=validate_traffic) as simulator:
         yield simulator
         assert simulator.violations() == []
 
