@@ -179,7 +179,7 @@ def main():
         server = start([*odoo, "--log-level=warn"], env=os.environ)
         wait_for_port(ODOO_PORT, server, "Odoo", seconds=120)
         print(f"\n  Open http://localhost:{ODOO_PORT}  login: admin  password: admin\n"
-              "  Mirakl > Configuration > Instances > 'Demo shop (simulator)' > Test Connection\n"
+              "  Mirakl > Configuration > Shops > 'Demo shop (simulator)' > Test Connection\n"
               "  Ctrl-C stops Odoo, the simulator and the licence server.\n", flush=True)
         server.wait()
     except KeyboardInterrupt:
