@@ -14,6 +14,7 @@ It uses the first Odoo source of ODOO_SOURCES. Ctrl-C stops everything it starte
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -46,13 +47,17 @@ instance = env['mk.instance'].create({
     'order_create_products': True,
     'order_create_taxes': True,
 })
+# What a seller sets up first: confirm every marketplace order (no rule is a clear job error).
+env['mk.financial.rule'].create({'name': 'Confirm orders', 'instance_id': instance.id,
+                                 'confirm_order': True})
 instance.action_test_connection()
 instance.action_activate()
 for _round in range(3):  # flows queue one job per order; the next round runs them
     env['mk.instance']._cron_dispatch()
 env.cr.commit()
 print('DEMO-INSTANCE:', instance.account_shop_name, instance.account_currency,
-      'orders imported:', env['sale.order'].search_count([('mk_instance_id', '=', instance.id)]))
+      'orders imported:', env['sale.order'].search_count([('mk_instance_id', '=', instance.id)]),
+      'failed jobs:', env['mk.job'].search_count([('state', '=', 'failed')]))
 """
 
 
@@ -120,6 +125,8 @@ def main():
         children.append(process)
         return process
 
+    # A `kill` stops everything too, not only Ctrl-C: SystemExit runs the clean-up below.
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
     try:
         print(f"[1/5] Mirakl simulator on http://127.0.0.1:{SIMULATOR_PORT}", flush=True)
         # Rate limits off: Mirakl allows A01 once a day, and a demo user clicks Test Connection
