@@ -6,6 +6,7 @@ from datetime import timedelta
 from .inbox import Thread, _participant
 from .money import to_cents
 from .multipart import Part
+from .offers import OFFER_DEFAULTS
 
 SEED = 20240917  # fixed: the seeded shops are the same on every start
 PRODUCT_FAMILIES = (
@@ -21,27 +22,18 @@ USD_TAXES = [{"code": "US_STATE", "rate": 6.25}, {"code": "US_CITY", "rate": 2}]
 
 def add_offer(sim, shop, shop_sku, product_sku, price, quantity, state_code="11", **fields):
     now = sim.now()
-    offer = {
-        "offer_id": sim.next_offer_id(),
-        "shop_sku": shop_sku,
-        "product_sku": product_sku,
-        "price_cents": to_cents(price),
-        "quantity": int(quantity),
-        "state_code": state_code,
-        "description": "",
-        "internal_description": "",
-        "leadtime_to_ship": 2,
-        "logistic_class": "M",
-        "min_quantity_alert": 0,
-        "min_order_quantity": 1,
-        "max_order_quantity": 100,
-        "package_quantity": 1,
-        "discount": None,
-        "additional_fields": [],
-        "deleted": False,
-        "created": now,
-        "updated": now,
-    }
+    offer = dict(
+        OFFER_DEFAULTS,
+        offer_id=sim.next_offer_id(),
+        shop_sku=shop_sku,
+        product_sku=product_sku,
+        price_cents=to_cents(price),
+        quantity=int(quantity),
+        state_code=state_code,
+        deleted=False,
+        created=now,
+        updated=now,
+    )
     offer.update(fields)
     shop.offers[shop_sku] = offer
     return offer
