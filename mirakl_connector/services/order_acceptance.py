@@ -128,6 +128,10 @@ class MkOrderAcceptance(models.AbstractModel):
         """Send OR21, then read the order back: Mirakl has no idempotency key, so the read
         tells what happened, also when the decision had already been made elsewhere."""
         instance = order.mk_instance_id
+        if raise_errors:
+            # a person's decision needs a licence; queued decisions wait in the dispatcher,
+            # which skips unlicensed shops
+            instance._check_license()
         client = instance._get_client()
         lines = [{"id": line_id, "accepted": accepted} for line_id, accepted in decisions.items()]
         try:

@@ -1,8 +1,11 @@
+import time
 from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.ecosire_license_client.tests.common import license_clock
 
 from .test_order_common import OrderCase
 
@@ -18,6 +21,16 @@ class TestOrderAcceptance(OrderCase):
         return sim_order, self.import_ids(sim_order["order_id"])
 
     # manual decisions ------------------------------------------------------------------
+
+    def test_a_lapsed_licence_refuses_a_decision_and_sends_nothing(self):
+        sim_order, order = self._waiting()
+        self.sim.clear_request_log()
+        twenty_years_on = time.time() + 20 * 365 * 86400
+        with license_clock(self.env, twenty_years_on), self.assertRaises(UserError):
+            order.action_mk_accept_all()
+        self.assertNotIn("OR21", [entry["operation"] for entry in self.sim.request_log()])
+        self.assertEqual(self.sim.get_order(sim_order["order_id"])["order_state"],
+                         "WAITING_ACCEPTANCE")
 
     def test_accept_all(self):
         sim_order, order = self._waiting()
