@@ -214,24 +214,28 @@ def refund_lines(sim, shop, request):
         line.refunds.append(record)
         line.touch(now)
         created.append(
-            {
-                "refund_id": record["id"],
-                "order_refund_id": record["id"],
-                "order_line_id": line.line_id,
-                "amount": to_amount(cents),
-                "shipping_amount": to_amount(shipping_cents),
-                "quantity": record["quantity"],
-                "reason_code": record["reason_code"],
-                "currency_iso_code": order.currency,
-                "taxes": record["taxes"],
-                "shipping_taxes": record["shipping_taxes"],
-            }
+            dict(_adjustment_api(order, line, record), refund_id=record["id"],
+                 order_refund_id=record["id"])
         )
     if not created:
         raise ApiError(400, "VALIDATION_ERROR: refunds is required", code="VALIDATION_ERROR")
     return Response.json(
         {"order_tax_mode": body.get("order_tax_mode", shop.tax_mode), "refunds": created}
     )
+
+
+def _adjustment_api(order, line, record):
+    """What OR28 and OR30 answer for each refund or cancelation they created."""
+    return {
+        "order_line_id": line.line_id,
+        "amount": to_amount(record["cents"]),
+        "shipping_amount": to_amount(record["shipping_cents"]),
+        "quantity": record["quantity"],
+        "reason_code": record["reason_code"],
+        "currency_iso_code": order.currency,
+        "taxes": record["taxes"],
+        "shipping_taxes": record["shipping_taxes"],
+    }
 
 
 def cancel_lines(sim, shop, request):
@@ -266,19 +270,7 @@ def cancel_lines(sim, shop, request):
         line.touch(now)
         if all(other.state in ("REFUSED", "CANCELED") for other in order.lines):
             order.state = "CANCELED"
-        created.append(
-            {
-                "cancelation_id": record["id"],
-                "order_line_id": line.line_id,
-                "amount": to_amount(cents),
-                "shipping_amount": to_amount(shipping_cents),
-                "quantity": quantity,
-                "reason_code": record["reason_code"],
-                "currency_iso_code": order.currency,
-                "taxes": record["taxes"],
-                "shipping_taxes": record["shipping_taxes"],
-            }
-        )
+        created.append(dict(_adjustment_api(order, line, record), cancelation_id=record["id"]))
     if not created:
         raise ApiError(400, "VALIDATION_ERROR: cancelations is required", code="VALIDATION_ERROR")
     return Response.json(
