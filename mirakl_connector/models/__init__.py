@@ -8,6 +8,7 @@ from . import mk_sync_log
 from . import mk_offer_binding
 from . import mk_instance_order
 from . import mk_instance_flow_order
+from . import mk_shop_rule_mixin
 from . import mk_acceptance_rule
 from . import mk_financial_rule
 from . import mk_tax_mapping

@@ -6,18 +6,13 @@ from ..mirakl.orders.acceptance import MANUAL, REFUSE
 
 class MkAcceptanceRule(models.Model):
     _name = "mk.acceptance.rule"
+    _inherit = "mk.shop.rule.mixin"
     _description = "Mirakl Auto-Acceptance Rule"
-    _order = "instance_id, sequence, id"
 
     # ------------------------------------------------------------------
     # Fields
     # ------------------------------------------------------------------
 
-    name = fields.Char(required=True)
-    active = fields.Boolean(default=True)
-    sequence = fields.Integer(default=10)
-    instance_id = fields.Many2one("mk.instance", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="instance_id.company_id", store=True)
     rule_type = fields.Selection(
         [
             ("stock", "Stock available"),

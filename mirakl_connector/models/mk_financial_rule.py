@@ -4,18 +4,13 @@ from odoo.exceptions import ValidationError
 
 class MkFinancialRule(models.Model):
     _name = "mk.financial.rule"
+    _inherit = "mk.shop.rule.mixin"
     _description = "Mirakl Financial Workflow Rule"
-    _order = "instance_id, sequence, id"
 
     # ------------------------------------------------------------------
     # Fields
     # ------------------------------------------------------------------
 
-    name = fields.Char(required=True)
-    active = fields.Boolean(default=True)
-    sequence = fields.Integer(default=10)
-    instance_id = fields.Many2one("mk.instance", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="instance_id.company_id", store=True)
     payment_type = fields.Char(
         help="Mirakl payment type this rule applies to (case-insensitive). Empty: any.",
     )
