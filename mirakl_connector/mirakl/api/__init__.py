@@ -1,0 +1,1 @@
+"""One module per Mirakl API domain; mirakl.client composes them into MiraklClient."""
