@@ -350,7 +350,7 @@ class MkInstance(models.Model):
         )
         for line in licensed.flow_ids._due(fields.Datetime.now()):
             line._enqueue()
-        return self.env["mk.job"].run_pending(limit=job_limit, instances=licensed)
+        return self.env["mk.job"]._run_pending(limit=job_limit, instances=licensed)
 
     @api.model
     def _flow_refresh_account(self, instance, log):
@@ -358,7 +358,7 @@ class MkInstance(models.Model):
         No in-process retry: the queue retries with backoff instead of holding a worker."""
         account = instance._get_client(max_retries=0).get_account()
         instance.write(instance._prepare_account_values(account))
-        log.add(fetched=1, updated=1)
+        log._add(fetched=1, updated=1)
         if account.get("shop_state") not in (None, "OPEN"):
             log.message = _("Mirakl reports the shop as %s.", account["shop_state"])
 

@@ -105,7 +105,7 @@ class MkInstanceFlow(models.Model):
     def _enqueue(self, priority=20):
         """Queue one run of this flow; a run already queued is reused, never doubled."""
         self.ensure_one()
-        job = self.env["mk.job"].enqueue(
+        job = self.env["mk.job"]._enqueue(
             self.instance_id,
             "flow_%s" % self.flow,
             "mk.instance.flow",

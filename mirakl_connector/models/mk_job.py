@@ -179,7 +179,7 @@ class MkJob(models.Model):
     # =================================================================================
 
     @api.model
-    def enqueue(
+    def _enqueue(
         self,
         instance,
         job_type,
@@ -254,7 +254,7 @@ class MkJob(models.Model):
         return vals
 
     @api.model
-    def run_pending(self, limit=100, instances=None):
+    def _run_pending(self, limit=100, instances=None):
         """Run up to ``limit`` due jobs, each in its own savepoint; several workers share
         the queue through ``FOR UPDATE SKIP LOCKED``. With ``instances``, only their jobs
         (and jobs of no shop) run; the others wait. Returns the jobs processed."""

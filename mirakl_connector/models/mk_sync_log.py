@@ -55,7 +55,7 @@ class MkSyncLog(models.Model):
     def _prepare_start_values(self, instance, flow, job):
         return {"instance_id": instance.id, "flow": flow, "job_id": job.id if job else False}
 
-    def add(self, fetched=0, created=0, updated=0, failed=0):
+    def _add(self, fetched=0, created=0, updated=0, failed=0):
         """Count what a flow did; flows call it as they go."""
         for log in self:
             log.write(

@@ -162,13 +162,13 @@ class SaleOrder(models.Model):
     def action_mk_reimport(self):
         importer = self.env["mk.order.importer"]
         for order in self._mk_orders():
-            importer.import_order_ids(order.mk_instance_id, [order.mk_order_id])
+            importer._import_order_ids(order.mk_instance_id, [order.mk_order_id])
         return True
 
     def action_mk_accept_all(self):
         for order in self._mk_orders():
             order._mk_check_waiting_acceptance()
-            self.env["mk.order.acceptance"].decide(
+            self.env["mk.order.acceptance"]._decide(
                 order,
                 {line.mk_line_id: True for line in order._mk_lines()},
                 _("accepted by %s", self.env.user.name),
@@ -178,7 +178,7 @@ class SaleOrder(models.Model):
     def action_mk_refuse_all(self):
         for order in self._mk_orders():
             order._mk_check_waiting_acceptance()
-            self.env["mk.order.acceptance"].decide(
+            self.env["mk.order.acceptance"]._decide(
                 order,
                 {line.mk_line_id: False for line in order._mk_lines()},
                 _("refused by %s", self.env.user.name),
@@ -200,7 +200,7 @@ class SaleOrder(models.Model):
 
     def action_mk_dry_run(self):
         self.ensure_one()
-        results = self.env["mk.order.acceptance"].evaluate(self)
+        results = self.env["mk.order.acceptance"]._evaluate(self)
         text = self.env["mk.order.acceptance"]._format_results(self, results)
         self.message_post(body=_("What the acceptance rules would do:\n%s", text))
         return {

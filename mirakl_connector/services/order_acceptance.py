@@ -21,7 +21,7 @@ class MkOrderAcceptance(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def evaluate(self, order):
+    def _evaluate(self, order):
         """What the instance's rules decide for each line (nothing is sent)."""
         rules = order.mk_instance_id.acceptance_rule_ids.filtered("active").sorted("sequence")
         return rules_engine.evaluate([rule._to_dict() for rule in rules], self._line_facts(order))
@@ -67,7 +67,7 @@ class MkOrderAcceptance(models.AbstractModel):
     @api.model
     def _auto_decide(self, order):
         """Apply the rules to a new order; send OR21 only when every line is decided."""
-        results = self.evaluate(order)
+        results = self._evaluate(order)
         self._record_results(order, results)
         decisions = rules_engine.order_decision(results)
         if decisions is None:
@@ -105,7 +105,7 @@ class MkOrderAcceptance(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def decide(self, order, decisions, why):
+    def _decide(self, order, decisions, why):
         """Operator decision ``{mirakl_line_id: accepted}`` for every line (buttons, wizard)."""
         order._mk_check_waiting_acceptance()
         missing = [line.mk_line_id for line in order._mk_lines()
@@ -159,7 +159,7 @@ class MkOrderAcceptance(models.AbstractModel):
             "Mirakl acceptance sent (%(state)s), %(why)s:\n%(details)s",
             state=state, why=why, details=self._format_results(order, results),
         ))
-        self.env["mk.order.importer"].import_order_ids(instance, [order.mk_order_id])
+        self.env["mk.order.importer"]._import_order_ids(instance, [order.mk_order_id])
         return True
 
     @api.model
@@ -188,15 +188,15 @@ class MkOrderAcceptance(models.AbstractModel):
         fallback_limit = now + timedelta(hours=instance.order_fallback_hours)
         for order in waiting:
             if log:
-                log.add(fetched=1)
+                log._add(fetched=1)
             if instance.order_deadline_fallback and order.mk_acceptance_deadline <= fallback_limit:
                 self._apply_fallback(order)
                 if log:
-                    log.add(updated=1)
+                    log._add(updated=1)
             elif not order.mk_deadline_alerted and order.mk_acceptance_deadline <= alert_limit:
                 self._alert(order)
                 if log:
-                    log.add(updated=1)
+                    log._add(updated=1)
 
     @api.model
     def _alert(self, order):

@@ -11,7 +11,7 @@ class MkOrderFinancial(models.AbstractModel):
 
     @api.model
     def _enqueue(self, order):
-        return self.env["mk.job"].enqueue(
+        return self.env["mk.job"]._enqueue(
             order.mk_instance_id, "order_financial", self._name, "_job_apply_rules",
             payload={"order_id": order.id},
             identity_key="financial:%s:%s" % (order.id, order.mk_last_updated or ""),
@@ -23,7 +23,7 @@ class MkOrderFinancial(models.AbstractModel):
         order = self.env["sale.order"].browse(job.payload["order_id"]).exists()
         if not order or order.state == "cancel":
             return {"skipped": "order cancelled or deleted"}
-        rule = self.apply(order)
+        rule = self._apply(order)
         return {"order": order.name, "rule": rule.name}
 
     @api.model
@@ -40,7 +40,7 @@ class MkOrderFinancial(models.AbstractModel):
         ))
 
     @api.model
-    def apply(self, order):
+    def _apply(self, order):
         rule = self._find_rule(order)
         order.mk_financial_rule_id = rule
         if rule.payment_term_id and order.payment_term_id != rule.payment_term_id:

@@ -65,7 +65,7 @@ class MkOrderImporter(models.AbstractModel):
             start = (instance.order_last_update or now) - timedelta(
                 minutes=instance.order_poll_overlap
             )
-        seen = self.enqueue_orders(instance, log=log, start_update_date=start)
+        seen = self._enqueue_orders(instance, log=log, start_update_date=start)
         if seen:
             instance.order_last_update = max(seen + [instance.order_last_update or seen[0]])
         if deep:
@@ -73,7 +73,7 @@ class MkOrderImporter(models.AbstractModel):
         return seen
 
     @api.model
-    def enqueue_orders(self, instance, log=None, **filters):
+    def _enqueue_orders(self, instance, log=None, **filters):
         """Read OR11 with ``filters`` and queue one import job per new or changed order.
         Returns the last update dates seen."""
         states = instance._get_order_states_to_import()
@@ -88,7 +88,7 @@ class MkOrderImporter(models.AbstractModel):
             if updated:
                 seen.append(parse_mirakl_date(updated))
             if log:
-                log.add(fetched=1)
+                log._add(fetched=1)
             if order_id not in known and payload.get("order_state") not in states:
                 continue
             if known.get(order_id) and known[order_id] == parse_mirakl_date(updated):
@@ -99,7 +99,7 @@ class MkOrderImporter(models.AbstractModel):
     @api.model
     def _enqueue_import(self, instance, payload):
         order_id = payload.get("order_id") or "?"
-        return self.env["mk.job"].enqueue(
+        return self.env["mk.job"]._enqueue(
             instance, "order_import", self._name, "_job_import_order",
             payload={"order": payload},
             identity_key="order:%s:%s:%s" % (
@@ -116,7 +116,7 @@ class MkOrderImporter(models.AbstractModel):
         return {o["mk_order_id"]: o["mk_last_updated"] for o in orders}
 
     @api.model
-    def import_order_ids(self, instance, order_ids):
+    def _import_order_ids(self, instance, order_ids):
         """Import these Mirakl orders now, without the queue (wizard, re-import button).
         Returns ``(orders, problems)``; a problem does not stop the other orders."""
         order_ids = [i.strip() for i in order_ids if i and i.strip()]
@@ -139,7 +139,7 @@ class MkOrderImporter(models.AbstractModel):
                 continue
             try:
                 with self.env.cr.savepoint():
-                    orders |= self.import_order(instance, payload, force=True)
+                    orders |= self._import_order(instance, payload, force=True)
             except ConcurrentImport as error:
                 problems.append(error.message)
             except (UserError, OrderDataError) as error:
@@ -148,7 +148,7 @@ class MkOrderImporter(models.AbstractModel):
 
     @api.model
     def _job_import_order(self, job):
-        order = self.import_order(job.instance_id, job.payload["order"])
+        order = self._import_order(job.instance_id, job.payload["order"])
         if order:
             job.res_model, job.res_id = order._name, order.id
         return {"order": order.name or False, "mirakl_order": job.payload["order"].get("order_id")}
@@ -158,7 +158,7 @@ class MkOrderImporter(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def import_order(self, instance, payload, force=False):
+    def _import_order(self, instance, payload, force=False):
         """Create or update the sale order of one OR11 payload; returns it (or nothing when
         the instance does not import orders in that state). Safe to run concurrently."""
         try:

@@ -37,12 +37,12 @@ class TestDispatch(MiraklCase):
         Job, Log = self.env["mk.job"], self.env["mk.sync.log"]
         old = fields.Datetime.now() - timedelta(days=40)
         jobs = {
-            state: Job.enqueue(self.instance, state, "mk.instance.flow", "_job_run_flow")
+            state: Job._enqueue(self.instance, state, "mk.instance.flow", "_job_run_flow")
             for state in ("done", "cancelled", "failed", "pending")
         }
         for state, job in jobs.items():
             job.write({"state": state, "date_done": old})
-        recent = Job.enqueue(self.instance, "recent", "mk.instance.flow", "_job_run_flow")
+        recent = Job._enqueue(self.instance, "recent", "mk.instance.flow", "_job_run_flow")
         recent.write({"state": "done", "date_done": fields.Datetime.now()})
         old_log = Log._start(self.instance, "account")
         old_log._finish()

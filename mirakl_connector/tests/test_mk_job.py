@@ -24,12 +24,12 @@ class TestMkJob(MiraklCase):
 
     def _run(self, jobs):
         """Run the queue, limited to the shops of ``jobs``."""
-        return self.Job.run_pending(instances=jobs.instance_id)
+        return self.Job._run_pending(instances=jobs.instance_id)
 
     # -- enqueue ---------------------------------------------------------------------------
 
     def test_identity_key_drops_duplicates(self):
-        first = self.Job.enqueue(
+        first = self.Job._enqueue(
             self.instance,
             "test",
             "mk.instance.flow",
@@ -37,7 +37,7 @@ class TestMkJob(MiraklCase):
             payload={"flow_id": self._flow(self.instance).id},
             identity_key="k:1",
         )
-        again = self.Job.enqueue(
+        again = self.Job._enqueue(
             self.instance,
             "test",
             "mk.instance.flow",
@@ -50,7 +50,7 @@ class TestMkJob(MiraklCase):
         self._run(first)
         self.assertEqual(first.state, "done")
         # done work no longer blocks the same key
-        later = self.Job.enqueue(
+        later = self.Job._enqueue(
             self.instance,
             "test",
             "mk.instance.flow",
@@ -76,16 +76,16 @@ class TestMkJob(MiraklCase):
 
     def test_only_job_methods_can_be_queued(self):
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
-            self.Job.enqueue(self.instance, "test", "mk.instance", "unlink")
+            self.Job._enqueue(self.instance, "test", "mk.instance", "unlink")
 
     def test_record_link_and_open_record(self):
-        job = self.Job.enqueue(
+        job = self.Job._enqueue(
             self.instance, "test", "mk.instance.flow", "_job_run_flow", record=self.instance
         )
         self.assertEqual((job.res_model, job.res_id), ("mk.instance", self.instance.id))
         action = job.action_open_record()
         self.assertEqual((action["res_model"], action["res_id"]), ("mk.instance", self.instance.id))
-        no_record = self.Job.enqueue(self.instance, "test", "mk.instance.flow", "_job_run_flow")
+        no_record = self.Job._enqueue(self.instance, "test", "mk.instance.flow", "_job_run_flow")
         with self.assertRaisesRegex(UserError, "no particular record"):
             no_record.action_open_record()
 
@@ -157,7 +157,7 @@ class TestMkJob(MiraklCase):
         self.assertIn("API key", log.message)
 
     def test_any_exception_fails_its_job_alone(self):
-        broken = self.Job.enqueue(
+        broken = self.Job._enqueue(
             self.instance,
             "test",
             "mk.instance.flow",
@@ -167,7 +167,7 @@ class TestMkJob(MiraklCase):
         )
         good = self._account_job()
         bad = self._account_job(self._make_instance("Bad key", api_key="wrong-key"))
-        processed = self.Job.run_pending(instances=self.instance | bad.instance_id)
+        processed = self.Job._run_pending(instances=self.instance | bad.instance_id)
         self.assertEqual(set(processed.ids), {broken.id, good.id, bad.id})
         self.assertEqual(broken.state, "failed")
         self.assertIn("KeyError", broken.error)
@@ -198,8 +198,8 @@ class TestMkJob(MiraklCase):
 
     def test_reaper_requeues_stuck_jobs(self):
         stuck = self._account_job()
-        worn = self.Job.enqueue(self.instance, "test", "mk.instance.flow", "_job_run_flow")
-        fresh = self.Job.enqueue(self.instance, "test2", "mk.instance.flow", "_job_run_flow")
+        worn = self.Job._enqueue(self.instance, "test", "mk.instance.flow", "_job_run_flow")
+        fresh = self.Job._enqueue(self.instance, "test2", "mk.instance.flow", "_job_run_flow")
         long_ago = fields.Datetime.now() - timedelta(hours=3)
         (stuck | worn).write({"state": "running", "date_started": long_ago, "attempts": 1})
         worn.max_attempts = 1
@@ -222,7 +222,7 @@ class TestMkJob(MiraklCase):
             setup_env = api.Environment(setup_cr, SUPERUSER_ID, {})
             ids = [
                 setup_env["mk.job"]
-                .enqueue(False, "skip-locked", "mk.instance.flow", "_job_run_flow")
+                ._enqueue(False, "skip-locked", "mk.instance.flow", "_job_run_flow")
                 .id
                 for _i in range(2)
             ]
@@ -248,7 +248,7 @@ class TestMkJob(MiraklCase):
         db = sql_db.db_connect(self.env.cr.dbname)
         long_ago = fields.Datetime.now() - timedelta(hours=3)
         with closing(db.cursor()) as setup_cr:
-            job = api.Environment(setup_cr, SUPERUSER_ID, {})["mk.job"].enqueue(
+            job = api.Environment(setup_cr, SUPERUSER_ID, {})["mk.job"]._enqueue(
                 False, "slow", "mk.instance.flow", "_job_run_flow"
             )
             job.write({"state": "running", "date_started": long_ago, "attempts": 1})
@@ -272,7 +272,7 @@ class TestMkJob(MiraklCase):
         with closing(db.cursor()) as setup_cr:
             setup_env = api.Environment(setup_cr, SUPERUSER_ID, {})
             ids = [
-                setup_env["mk.job"].enqueue(False, "race", "mk.instance.flow", "_job_run_flow").id
+                setup_env["mk.job"]._enqueue(False, "race", "mk.instance.flow", "_job_run_flow").id
                 for _i in range(2)
             ]
             setup_cr.commit()
@@ -298,7 +298,7 @@ class TestMkJob(MiraklCase):
             cr_a.commit()  # ...and A touches them after B's snapshot
             # the same conflict, met by the committing queue: it looks again instead of failing
             with patch.object(type(worker_b), "_can_commit", return_value=True):
-                processed = worker_b.run_pending(instances=no_shop)
+                processed = worker_b._run_pending(instances=no_shop)
             self.assertEqual(sorted(processed.ids), sorted(ids), "B looked again and ran both")
 
     @staticmethod

@@ -28,7 +28,7 @@ class TestOfferBinding(OrderCase):
         })
         sim_order = self.sim.create_order(state="WAITING_ACCEPTANCE", currency="USD",
                                           lines=[self.sim_line("FR-ONLY")])
-        _orders, problems = self.importer.import_order_ids(self.instance_us,
+        _orders, problems = self.importer._import_order_ids(self.instance_us,
                                                            [sim_order["order_id"]])
         self.assertIn("unknown SKU FR-ONLY", problems[0])
 

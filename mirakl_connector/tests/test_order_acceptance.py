@@ -43,7 +43,7 @@ class TestOrderAcceptance(OrderCase):
         self.assertFalse(order.mk_addresses_hidden)
         self.assertIn("accepted by", order.mk_acceptance_log)
         # the financial rule of the shop confirms the accepted order
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()
         self.assertEqual(order.state, "sale")
         with self.assertRaises(UserError):
             order.action_mk_accept_all()  # no longer waiting
@@ -132,7 +132,7 @@ class TestOrderAcceptance(OrderCase):
         self._rules({"name": "EU only", "rule_type": "country", "on_fail": "refuse",
                      "country_ids": [(6, 0, self.env.ref("base.fr").ids)]})
         __, order = self._waiting(self.sim_line())
-        result = self.env["mk.order.acceptance"].evaluate(order)
+        result = self.env["mk.order.acceptance"]._evaluate(order)
         self.assertEqual(result[0]["decision"], "manual")
         self.assertIn("not known yet", result[0]["reason"])
 

@@ -73,7 +73,7 @@ class OrderCase(SimulatorCase):
         return self.sim.create_order(state=state, lines=lines, currency=currency, **fields)
 
     def import_ids(self, *order_ids, instance=None):
-        orders, problems = self.importer.import_order_ids(instance or self.instance, order_ids)
+        orders, problems = self.importer._import_order_ids(instance or self.instance, order_ids)
         self.assertFalse(problems, problems)
         return orders
 

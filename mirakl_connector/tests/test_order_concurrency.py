@@ -44,7 +44,7 @@ class TestOrderConcurrency(SimulatorCase):
 
     def _import(self, cr, instance_id, payload):
         env = api.Environment(cr, SUPERUSER_ID, {})
-        return env["mk.order.importer"].import_order(env["mk.instance"].browse(instance_id),
+        return env["mk.order.importer"]._import_order(env["mk.instance"].browse(instance_id),
                                                      payload).id
 
     def _prepare(self):

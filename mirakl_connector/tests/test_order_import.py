@@ -108,7 +108,7 @@ class TestOrderImport(OrderCase):
         )
         # an order-level discount Mirakl did not allocate to lines, nor take off total_price
         payload["order_discount"] = 1.0
-        order = self.importer.import_order(self.instance, payload)
+        order = self.importer._import_order(self.instance, payload)
         self.assertAlmostEqual(order.mk_total, 44.0, places=2)
         self.assertTotalsMatch(order)
         lines = order.order_line.filtered("mk_line_id").sorted("mk_offer_sku")
@@ -224,7 +224,7 @@ class TestOrderImport(OrderCase):
 
     def test_unknown_sku_is_a_clear_error_or_creates_the_product(self):
         sim_order = self.create_sim_order([self.sim_line("NOPE-42")])
-        orders, problems = self.importer.import_order_ids(self.instance, [sim_order["order_id"]])
+        orders, problems = self.importer._import_order_ids(self.instance, [sim_order["order_id"]])
         self.assertFalse(orders)
         self.assertIn("unknown SKU NOPE-42", problems[0])
         self.assertIn(sim_order["order_id"], problems[0])
@@ -235,7 +235,7 @@ class TestOrderImport(OrderCase):
     def test_unmapped_tax_code_names_the_code(self):
         self.instance.order_create_taxes = False
         sim_order = self.create_sim_order([self.sim_line(taxes=[{"code": "VAT-X", "rate": 7}])])
-        _orders, problems = self.importer.import_order_ids(self.instance, [sim_order["order_id"]])
+        _orders, problems = self.importer._import_order_ids(self.instance, [sim_order["order_id"]])
         self.assertIn("tax code VAT-X", problems[0])
 
     def test_delivery_method_is_matched_by_country_first(self):
@@ -262,8 +262,8 @@ class TestOrderImport(OrderCase):
         self.instance.order_states_to_import = "SHIPPING"
         waiting = self.create_sim_order([self.sim_line()])
         shipping = self.create_sim_order([self.sim_line()], state="SHIPPING")
-        self.importer.enqueue_orders(self.instance)
-        self.env["mk.job"].run_pending()
+        self.importer._enqueue_orders(self.instance)
+        self.env["mk.job"]._run_pending()
         imported = self.env["sale.order"].search([("mk_instance_id", "=", self.instance.id)])
         self.assertEqual(imported.mapped("mk_order_id"), [shipping["order_id"]])
         self.assertNotIn(waiting["order_id"], imported.mapped("mk_order_id"))
@@ -278,7 +278,7 @@ class TestOrderImport(OrderCase):
         self.assertEqual(len(jobs), 2)
         self.assertEqual({job.payload["order"]["order_id"] for job in jobs},
                          {first["order_id"], second["order_id"]})
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()
         self.assertEqual(set(jobs.mapped("state")), {"done"})
         orders = self.env["sale.order"].search([("mk_instance_id", "=", self.instance.id)])
         self.assertEqual(len(orders), 2)
@@ -291,7 +291,7 @@ class TestOrderImport(OrderCase):
         self.sim.move_clock(minutes=5)
         self.sim.advance(second["order_id"], "accept")
         self.importer._flow_poll_orders(self.instance, log)
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()
         updated = orders.filtered(lambda o: o.mk_order_id == second["order_id"])
         self.assertEqual(updated.mk_state, "WAITING_DEBIT_PAYMENT")
         self.assertEqual(self.env["sale.order"].search_count(
@@ -302,8 +302,8 @@ class TestOrderImport(OrderCase):
         flow = self.instance.flow_ids.filtered(lambda line: line.flow == "orders")
         self.assertTrue(flow.has_handler)
         flow._enqueue()
-        self.env["mk.job"].run_pending()  # the flow run, then the import job it queued
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()  # the flow run, then the import job it queued
+        self.env["mk.job"]._run_pending()
         order = self.env["sale.order"].search([("mk_order_id", "=", sim_order["order_id"])])
         self.assertEqual(order.mk_instance_id, self.instance)
         log = self.env["mk.sync.log"].search([("instance_id", "=", self.instance.id),
@@ -325,7 +325,7 @@ class TestOrderImport(OrderCase):
             "date_from": "2000-01-01 00:00:00", "date_to": "2100-01-01 00:00:00",
         })
         wizard.action_import()
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()
         self.assertTrue(self.env["sale.order"].search([("mk_order_id", "=", other["order_id"])]))
 
 
@@ -347,7 +347,7 @@ class TestOrderImportMalformed(OrderCase):
         null_price["order_lines"][0]["price"] = None
         for payload in (good, unknown_sku, unknown_country, no_lines, null_price):
             self.importer._enqueue_import(self.instance, payload)
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()
         jobs = self.env["mk.job"].search([("job_type", "=", "order_import")])
         by_order = {job.payload["order"]["order_id"]: job for job in jobs}
         self.assertEqual(by_order[good["order_id"]].state, "done")

@@ -13,7 +13,7 @@ class TestOrderStateSync(OrderCase):
             state=state, **extra,
         )
         order = self.import_ids(sim_order["order_id"])
-        self.env["mk.job"].run_pending()  # the financial rule confirms it
+        self.env["mk.job"]._run_pending()  # the financial rule confirms it
         return sim_order, order
 
     def _reimport(self, order):
@@ -120,7 +120,7 @@ class TestOrderFinancial(OrderCase):
     def _import(self, state, **extra):
         sim_order = self.create_sim_order([self.sim_line("SKU-1", 2, 10.0)], state=state, **extra)
         order = self.import_ids(sim_order["order_id"])
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()
         return sim_order, order
 
     def test_paid_order_is_confirmed_invoiced_and_paid(self):
@@ -134,7 +134,7 @@ class TestOrderFinancial(OrderCase):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertAlmostEqual(invoice.amount_total, order.mk_total, places=2)
         # running the workflow again changes nothing: one invoice, one payment
-        self.env["mk.order.financial"].apply(order)
+        self.env["mk.order.financial"]._apply(order)
         self.assertEqual(len(order.invoice_ids), 1)
 
     def test_unpaid_order_is_only_confirmed_then_paid_later(self):
@@ -144,7 +144,7 @@ class TestOrderFinancial(OrderCase):
         self.assertFalse(order.invoice_ids)
         self.sim.advance(sim_order["order_id"], "debit")
         order.action_mk_reimport()
-        self.env["mk.job"].run_pending()
+        self.env["mk.job"]._run_pending()
         self.assertEqual(order.mk_financial_rule_id, self.paid_rule)
         self.assertEqual(order.invoice_ids.state, "posted")
 

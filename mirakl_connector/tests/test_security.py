@@ -76,7 +76,7 @@ class TestSecurity(MiraklCase):
         self.assertFalse(self.user.has_group("mirakl_connector.group_mirakl_manager"))
 
     def test_company_rules(self):
-        job_b = self.env["mk.job"].enqueue(
+        job_b = self.env["mk.job"]._enqueue(
             self.instance_b, "test", "mk.instance.flow", "_job_run_flow"
         )
         log_b = self.env["mk.sync.log"]._start(self.instance_b, "account")

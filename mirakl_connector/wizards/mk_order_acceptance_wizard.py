@@ -61,7 +61,7 @@ class MkOrderAcceptanceWizard(models.TransientModel):
         why = _("decided by %s", self.env.user.name)
         if reasons:
             why = "%s (%s)" % (why, "; ".join(reasons))
-        self.env["mk.order.acceptance"].decide(self.order_id, decisions, why)
+        self.env["mk.order.acceptance"]._decide(self.order_id, decisions, why)
         return {"type": "ir.actions.act_window_close"}
 
 

@@ -44,7 +44,7 @@ class MkOrderImportWizard(models.TransientModel):
             ids = self._get_order_ids()
             if not ids:
                 raise UserError(_("Give at least one Mirakl order id."))
-            orders, problems = importer.import_order_ids(self.instance_id, ids)
+            orders, problems = importer._import_order_ids(self.instance_id, ids)
             lines = [_("%(count)s order(s) imported: %(names)s", count=len(orders),
                        names=", ".join(orders.mapped("name")) or "-")]
             lines += problems
@@ -54,7 +54,7 @@ class MkOrderImportWizard(models.TransientModel):
             prefix = "start_date" if self.mode == "created" else "start_update_date"
             filters = {prefix: self.date_from, prefix.replace("start", "end"): self.date_to}
             try:
-                seen = importer.enqueue_orders(self.instance_id, **filters)
+                seen = importer._enqueue_orders(self.instance_id, **filters)
             except errors.MiraklError as error:
                 raise UserError(self.instance_id._describe_error(error)) from None
             lines = [_("%s order(s) read from Mirakl; new and changed ones are queued for "

@@ -155,9 +155,9 @@ def main():
             started = time.perf_counter()
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                env["mk.order.importer"].enqueue_orders(env["mk.instance"].browse(instance_id))
+                env["mk.order.importer"]._enqueue_orders(env["mk.instance"].browse(instance_id))
                 cr.commit()
-                env["mk.job"].run_pending(limit=args.orders * 2)
+                env["mk.job"]._run_pending(limit=args.orders * 2)
                 cr.commit()
             elapsed = time.perf_counter() - started
             calls = len(sim.request_log())
