@@ -10,7 +10,6 @@ from odoo.exceptions import UserError, ValidationError
 from ..mirakl import errors
 from ..mirakl.client import MiraklClient, validate_base_url
 from ..mirakl.governor import CallGovernor, governor_from_overrides, parse_limit_overrides
-from .mk_instance_flow import FLOWS
 from .operator_profiles import GENERIC, profile_selection, profile_values
 
 _logger = logging.getLogger(__name__)
@@ -409,13 +408,19 @@ class MkInstance(models.Model):
         return values
 
     def _ensure_flows(self):
-        """One schedule line per flow, with the default cadence."""
+        """One schedule line per registered flow, with its default cadence."""
+        Flow = self.env["mk.instance.flow"]
+        intervals = Flow._flow_intervals()
         existing = {(flow.instance_id.id, flow.flow) for flow in self.flow_ids}
-        self.env["mk.instance.flow"].create(
+        Flow.create(
             [
-                {"instance_id": instance.id, "flow": code, "interval_minutes": minutes}
+                {
+                    "instance_id": instance.id,
+                    "flow": code,
+                    "interval_minutes": intervals.get(code, 60),
+                }
                 for instance in self
-                for code, _label, minutes in FLOWS
+                for code in Flow._flow_labels()
                 if (instance.id, code) not in existing
             ]
         )

@@ -5,19 +5,6 @@ from odoo.exceptions import UserError
 
 from ..compat import sql_constraints
 
-# (code, label, default cadence in minutes)
-FLOWS = [
-    ("account", "Shop account", 1440),
-    ("orders", "Orders", 5),
-    ("acceptance", "Acceptance", 5),
-    ("shipping", "Shipping", 10),
-    ("offers", "Offers", 60),
-    ("stock", "Stock and prices", 15),
-    ("money", "Money", 1440),
-    ("messages", "Messages", 30),
-]
-FLOW_SELECTION = [(code, label) for code, label, _minutes in FLOWS]
-
 
 @sql_constraints(
     ("instance_flow_uniq", "UNIQUE(instance_id, flow)", "Each flow is scheduled once per shop."),
@@ -28,7 +15,11 @@ FLOW_SELECTION = [(code, label) for code, label, _minutes in FLOWS]
     ),
 )
 class MkInstanceFlow(models.Model):
-    """When each flow of a shop runs next. The dispatcher cron reads these lines."""
+    """When each flow of a shop runs next. The dispatcher cron reads these lines.
+
+    A capability registers its flow from its own file: ``flow = fields.Selection(
+    selection_add=[(code, label)], ondelete={code: "cascade"})`` and extends
+    ``_flow_handlers()`` and ``_flow_intervals()``; nothing here lists the flows."""
 
     _name = "mk.instance.flow"
     _description = "Mirakl Flow Schedule"
@@ -40,7 +31,7 @@ class MkInstanceFlow(models.Model):
 
     instance_id = fields.Many2one("mk.instance", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="instance_id.company_id", store=True)
-    flow = fields.Selection(FLOW_SELECTION, required=True, readonly=True)
+    flow = fields.Selection([("account", "Shop account")], required=True, readonly=True)
     enabled = fields.Boolean(default=True)
     interval_minutes = fields.Integer(string="Every (minutes)", required=True, default=60)
     next_run = fields.Datetime(copy=False)
@@ -58,7 +49,7 @@ class MkInstanceFlow(models.Model):
 
     @api.depends("instance_id", "flow")
     def _compute_display_name(self):
-        labels = dict(FLOW_SELECTION)
+        labels = self._flow_labels()
         for line in self:
             line.display_name = "%s / %s" % (line.instance_id.name or "", labels.get(line.flow, ""))
 
@@ -70,7 +61,7 @@ class MkInstanceFlow(models.Model):
         for line in self:
             if line.flow not in self._flow_handlers():
                 raise UserError(
-                    _("The %s flow is not available yet.", dict(FLOW_SELECTION)[line.flow])
+                    _("The %s flow is not available yet.", self._flow_labels()[line.flow])
                 )
             line._enqueue(priority=5)
         return {
@@ -91,6 +82,20 @@ class MkInstanceFlow(models.Model):
         """Flow code -> (service model, method). A sync flow registers itself by extending
         this; the method is called as ``env[model].method(instance, sync_log)``."""
         return {"account": ("mk.instance", "_flow_refresh_account")}
+
+    @api.model
+    def _flow_intervals(self):
+        """Flow code -> cadence in minutes of a new shop's schedule line (else hourly)."""
+        return {"account": 1440}
+
+    @api.model
+    def _flow_labels(self):
+        return dict(self._fields["flow"]._description_selection(self.env))
+
+    @api.model
+    def _selection_flow(self):
+        """Every registered flow, for the models that name one (sync logs)."""
+        return self._fields["flow"]._description_selection(self.env)
 
     def _due(self, now):
         handlers = self._flow_handlers()

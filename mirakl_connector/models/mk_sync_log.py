@@ -2,8 +2,6 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .mk_instance_flow import FLOW_SELECTION
-
 KEEP_DAYS = 90
 
 
@@ -23,7 +21,7 @@ class MkSyncLog(models.Model):
         "mk.instance", required=True, ondelete="cascade", index=True, readonly=True
     )
     company_id = fields.Many2one(related="instance_id.company_id", store=True)
-    flow = fields.Selection(FLOW_SELECTION, required=True, readonly=True)
+    flow = fields.Selection(selection="_selection_flow", required=True, readonly=True)
     job_id = fields.Many2one("mk.job", ondelete="set null", readonly=True)
     date_start = fields.Datetime(
         string="Started", required=True, readonly=True, default=fields.Datetime.now
@@ -48,6 +46,9 @@ class MkSyncLog(models.Model):
     # =================================================================================
 
     @api.model
+    def _selection_flow(self):
+        return self.env["mk.instance.flow"]._selection_flow()
+
     def _start(self, instance, flow, job=None):
         return self.sudo().create(self._prepare_start_values(instance, flow, job))
 

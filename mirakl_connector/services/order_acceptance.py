@@ -14,7 +14,19 @@ class MkOrderAcceptance(models.AbstractModel):
     """OR21 decisions: manual, by rules, and the deadline guard."""
 
     _name = "mk.order.acceptance"
+    _inherit = ["mk.order.import.listener"]
     _description = "Mirakl Order Acceptance"
+    _order_listener_sequence = 20
+
+    @api.model
+    def _on_order_imported(self, order, data, previous_state):
+        """A new order waiting for acceptance goes through the rules when the shop wants it."""
+        if (
+            data["state"] == "WAITING_ACCEPTANCE"
+            and order.mk_acceptance_state == "pending"
+            and order.mk_instance_id.order_auto_accept
+        ):
+            self._auto_decide(order)
 
     # ------------------------------------------------------------------
     # Rules

@@ -1,13 +1,27 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+# Mirakl states in which the shop has accepted the order and it lives on.
+ACCEPTED_STATES = (
+    "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING", "SHIPPED", "TO_COLLECT", "RECEIVED",
+    "CLOSED",
+)
+
 
 class MkOrderFinancial(models.AbstractModel):
     """Financial workflow of an accepted order, chosen by payment type and paid status:
     confirm, invoice, post, pay, payment terms. Each step runs once, whatever the re-runs."""
 
     _name = "mk.order.financial"
+    _inherit = ["mk.order.import.listener"]
     _description = "Mirakl Order Financial Workflow"
+    _order_listener_sequence = 30
+
+    @api.model
+    def _on_order_imported(self, order, data, previous_state):
+        """An accepted order that lives on gets (or re-runs) its financial rule."""
+        if data["state"] in ACCEPTED_STATES and order.state != "cancel":
+            self._enqueue(order)
 
     @api.model
     def _enqueue(self, order):

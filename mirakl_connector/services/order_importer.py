@@ -15,11 +15,6 @@ from ..mirakl.orders.mapping import TAX_INCLUDED
 
 _logger = logging.getLogger(__name__)
 
-# Mirakl states in which the shop has accepted the order and it lives on.
-ACCEPTED_STATES = (
-    "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING", "SHIPPED", "TO_COLLECT", "RECEIVED",
-    "CLOSED",
-)
 ORDER_IDS_PER_CALL = 100
 
 
@@ -39,6 +34,21 @@ def parse_mirakl_date(value):
     if moment.tzinfo:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment.replace(microsecond=0)
+
+
+class MkOrderImportListener(models.AbstractModel):
+    """What a capability inherits to hear of every imported order (new or changed). The
+    importer calls each listener in ``_order_listener_sequence`` order; the listener owns
+    its condition, so the importer never learns what acceptance, money or shipping need."""
+
+    _name = "mk.order.import.listener"
+    _description = "Mirakl Order Import Listener"
+    _order_listener_sequence = 50
+
+    @api.model
+    def _on_order_imported(self, order, data, previous_state):
+        """``order`` was just created or updated from ``data`` (parse_order's dict);
+        ``previous_state`` is the Mirakl state it had before (False when new)."""
 
 
 class MkOrderImporter(models.AbstractModel):
@@ -182,18 +192,20 @@ class MkOrderImporter(models.AbstractModel):
                 order = self._create_order(instance, data, payload)
         except OrderDataError as error:
             raise UserError(str(error)) from None
-        self.env["mk.order.state.sync"]._sync_state(order, data, previous_state)
-        self._after_import(order, data)
+        self._after_import(order, data, previous_state)
         return order
 
-    def _after_import(self, order, data):
-        """Acceptance rules for a new order waiting for acceptance; financial workflow for an
-        accepted one. Each step is isolated so that the import itself is never lost."""
-        if data["state"] == "WAITING_ACCEPTANCE" and order.mk_acceptance_state == "pending":
-            if order.mk_instance_id.order_auto_accept:
-                self.env["mk.order.acceptance"]._auto_decide(order)
-        elif data["state"] in ACCEPTED_STATES and order.state != "cancel":
-            self.env["mk.order.financial"]._enqueue(order)
+    def _after_import(self, order, data, previous_state):
+        """Tell every capability that listens (state sync, acceptance, financial rules …)."""
+        for listener in self._order_listeners():
+            listener._on_order_imported(order, data, previous_state)
+
+    @api.model
+    def _order_listeners(self):
+        base = "mk.order.import.listener"
+        names = self.env.registry.descendants([base], "_inherit") - {base}
+        listeners = [self.env[name] for name in names if not self.env[name]._transient]
+        return sorted(listeners, key=lambda m: (m._order_listener_sequence, m._name))
 
     def _lock_order(self, instance, mirakl_order_id):
         """One import of a Mirakl order at a time (cron, wizard, webhook, workers), until the

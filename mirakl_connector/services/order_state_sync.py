@@ -5,7 +5,13 @@ class MkOrderStateSync(models.AbstractModel):
     """Follow Mirakl's state on the Odoo order: acceptance, cancellation, the end of life."""
 
     _name = "mk.order.state.sync"
+    _inherit = ["mk.order.import.listener"]
     _description = "Mirakl Order State Sync"
+    _order_listener_sequence = 10  # the others act on the state it leaves
+
+    @api.model
+    def _on_order_imported(self, order, data, previous_state):
+        self._sync_state(order, data, previous_state)
 
     @api.model
     def _sync_state(self, order, data, previous_state=None):

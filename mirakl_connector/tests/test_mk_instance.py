@@ -4,7 +4,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from ..models.mk_instance_flow import FLOWS
 from ..models.operator_profiles import OPERATOR_PROFILES
 from .common import MiraklCase
 
@@ -88,7 +87,8 @@ class TestMkInstance(MiraklCase):
 
     def test_one_schedule_line_per_flow(self):
         self.assertEqual(
-            sorted(self.instance.flow_ids.mapped("flow")), sorted(code for code, *_ in FLOWS)
+            sorted(self.instance.flow_ids.mapped("flow")),
+            sorted(self.env["mk.instance.flow"]._flow_labels()),
         )
         # the constraint declared through compat.sql_constraints exists on every series
         self.env.cr.execute(
