@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..mirakl.orders import OrderDataError
+
 
 class MkInstance(models.Model):
     """Order settings of a shop: what to import, how to price and tax it, how to accept it."""
@@ -107,6 +109,36 @@ class MkInstance(models.Model):
                 )
             if instance.order_alert_hours < 0 or instance.order_fallback_hours < 0:
                 raise ValidationError(_("Deadline alert and fallback delays cannot be negative."))
+
+    # ------------------------------------------------------------------
+    # Lookups
+    # ------------------------------------------------------------------
+
+    def _get_order_pricelist(self, currency_code, order_ref):
+        """The pricelist of an order in Mirakl's currency: the shop's own when it is in that
+        currency, else one of the company in it, else a new one."""
+        self.ensure_one()
+        currency = self.env["res.currency"].with_context(active_test=False).search(
+            [("name", "=", currency_code)], limit=1,
+        )
+        if not currency:
+            raise OrderDataError(order_ref, _("unknown currency %s", currency_code))
+        if not currency.active:
+            raise OrderDataError(order_ref, _(
+                "currency %s is not active in Odoo; activate it to import this order.",
+                currency.name,
+            ))
+        if self.pricelist_id and self.pricelist_id.currency_id == currency:
+            return self.pricelist_id
+        Pricelist = self.env["product.pricelist"]
+        pricelist = Pricelist.search([
+            ("currency_id", "=", currency.id),
+            ("company_id", "in", (False, self.company_id.id)),
+        ], limit=1)
+        return pricelist or Pricelist.create({
+            "name": "Mirakl %s" % currency.name, "currency_id": currency.id,
+            "company_id": self.company_id.id,
+        })
 
     # ------------------------------------------------------------------
     # Actions

@@ -1,14 +1,13 @@
 import json
 import logging
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..compat import sale_line_tax_field, sale_line_uom_field, service_product_vals
+from ..compat import sale_line_tax_field, sale_line_uom_field
 from ..mirakl import errors
 from ..mirakl.orders import OrderDataError, line_terms, parse_order
 from ..mirakl.orders.mapping import TAX_INCLUDED
@@ -471,7 +470,7 @@ class MkOrderImporter(models.AbstractModel):
         return changed
 
     # ------------------------------------------------------------------
-    # Lookups (products, taxes, carriers, pricelists)
+    # Lookups: products here; taxes, carriers, pricelists beside their models
     # ------------------------------------------------------------------
 
     def _get_product(self, instance, line_data, order):
@@ -527,46 +526,9 @@ class MkOrderImporter(models.AbstractModel):
         return taxes
 
     def _get_mapped_tax(self, instance, tax, base, price_include, order):
-        mapping = self.env["mk.tax.mapping"].search([
-            ("instance_id", "=", instance.id), ("code", "=", tax["code"]),
-            ("price_include", "=", price_include),
-        ], limit=1)
-        if mapping:
-            return mapping.tax_id
-        if not instance.order_create_taxes:
-            raise OrderDataError(order.mk_order_id, _(
-                "Mirakl tax code %(code)s (%(mode)s) is not mapped to an Odoo tax. Map it under "
-                "the shop's tax mappings, or allow tax creation.",
-                code=tax["code"], mode=_("tax included") if price_include else _("tax excluded"),
-            ))
-        rate = tax["rate"]
-        if rate is None:
-            net_base = base - tax["amount"] if price_include else base
-            rate = (tax["amount"] / net_base * 100).quantize(Decimal("0.01")) if net_base else 0
-        account_tax = self.env["account.tax"].create(
-            self._prepare_tax_values(instance, tax["code"], Decimal(rate), price_include)
+        return self.env["mk.tax.mapping"]._mk_get_tax(
+            instance, tax, base, price_include, order.mk_order_id
         )
-        self.env["mk.tax.mapping"].create({
-            "instance_id": instance.id, "code": tax["code"], "price_include": price_include,
-            "tax_id": account_tax.id,
-        })
-        return account_tax
-
-    def _prepare_tax_values(self, instance, code, rate, price_include):
-        values = {
-            "name": "Mirakl %s %s%%%s" % (
-                code, format(rate.normalize(), "f"), " incl." if price_include else ""
-            ),
-            "amount": float(rate),
-            "amount_type": "percent",
-            "type_tax_use": "sale",
-            "company_id": instance.company_id.id,
-        }
-        if "price_include_override" in self.env["account.tax"]._fields:
-            values["price_include_override"] = "tax_included" if price_include else "tax_excluded"
-        else:
-            values["price_include"] = price_include
-        return values
 
     def _get_fiscal_position(self, instance):
         """None: let Odoo choose from the customer's address."""
@@ -577,58 +539,12 @@ class MkOrderImporter(models.AbstractModel):
         return None
 
     def _get_pricelist(self, instance, data):
-        currency = self.env["res.currency"].with_context(active_test=False).search(
-            [("name", "=", data["currency"])], limit=1,
-        )
-        if not currency:
-            raise OrderDataError(data["order_id"], _("unknown currency %s", data["currency"]))
-        if not currency.active:
-            raise OrderDataError(data["order_id"], _(
-                "currency %s is not active in Odoo; activate it to import this order.",
-                currency.name,
-            ))
-        if instance.pricelist_id and instance.pricelist_id.currency_id == currency:
-            return instance.pricelist_id
-        Pricelist = self.env["product.pricelist"]
-        pricelist = Pricelist.search([
-            ("currency_id", "=", currency.id),
-            ("company_id", "in", (False, instance.company_id.id)),
-        ], limit=1)
-        return pricelist or Pricelist.create({
-            "name": "Mirakl %s" % currency.name, "currency_id": currency.id,
-            "company_id": instance.company_id.id,
-        })
+        return instance._get_order_pricelist(data["currency"], data["order_id"])
 
     def _get_carrier(self, instance, data, order):
-        """Mirakl's shipping type: first a carrier for the destination country, then any
-        carrier with that type, else a new one."""
-        code = data["shipping_type_code"] or "MIRAKL"
-        Carrier = self.env["delivery.carrier"].with_context(active_test=False)
-        domain = [
-            ("mk_shipping_type_code", "=", code),
-            ("company_id", "in", (False, instance.company_id.id)),
-        ]
-        country = order.partner_shipping_id.country_id
-        if country:
-            carrier = Carrier.search(domain + [("country_ids", "in", country.ids)], limit=1)
-            if carrier:
-                return carrier
-        carrier = Carrier.search(domain, limit=1)
-        return carrier or Carrier.create(self._prepare_carrier_values(instance, data, code))
-
-    def _prepare_carrier_values(self, instance, data, code):
-        product = self.env["product.product"].create({
-            **service_product_vals(self.env),
-            "name": _("Mirakl shipping %s", data["shipping_type_label"] or code),
-            "sale_ok": False,
-            "list_price": 0.0,
-            "taxes_id": [fields.Command.clear()],
-        })
-        return {
-            "name": data["shipping_type_label"] or code,
-            "mk_shipping_type_code": code,
-            "product_id": product.id,
-            "delivery_type": "fixed",
-            "fixed_price": 0.0,
-            "company_id": instance.company_id.id,
-        }
+        return self.env["delivery.carrier"]._mk_find_or_create(
+            instance,
+            data["shipping_type_code"] or "MIRAKL",
+            data["shipping_type_label"],
+            order.partner_shipping_id.country_id,
+        )
