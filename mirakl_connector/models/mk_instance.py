@@ -7,34 +7,33 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..mirakl import errors
+from ..mirakl import errors, operators
 from ..mirakl.client import MiraklClient, validate_base_url
 from ..mirakl.governor import CallGovernor, governor_from_overrides, parse_limit_overrides
-from .operator_profiles import GENERIC, profile_selection, profile_values
+from ..mirakl.orders import states
 
 _logger = logging.getLogger(__name__)
-
-# Mirakl order states (api-reference §4.2) an instance may choose to import.
-ORDER_STATES = (
-    "STAGING",
-    "WAITING_ACCEPTANCE",
-    "WAITING_DEBIT",
-    "WAITING_DEBIT_PAYMENT",
-    "SHIPPING",
-    "SHIPPED",
-    "TO_COLLECT",
-    "RECEIVED",
-    "CLOSED",
-    "REFUSED",
-    "CANCELED",
-)
-DEFAULT_ORDER_STATES = "WAITING_ACCEPTANCE,WAITING_DEBIT,WAITING_DEBIT_PAYMENT,SHIPPING"
 
 # One call budget per shop and process, shared by every client the flows create, so that
 # cron runs, jobs and buttons together stay under Mirakl's published maximums.
 # {(database, shop id): (override text, CallGovernor)}
 _GOVERNORS = {}
 _GOVERNORS_LOCK = threading.Lock()
+
+
+def _profile_selection():
+    return [(code, profile["label"]) for code, profile in operators.OPERATOR_PROFILES.items()]
+
+
+def _profile_values(code):
+    """Instance field values a marketplace profile pre-fills."""
+    profile = operators.get_profile(code)
+    return {
+        "acceptance_window_hours": profile["acceptance_window_hours"],
+        "carrier_codes": ",".join(profile["carrier_codes"]),
+        "invoice_upload_required": profile["invoice_upload_required"],
+        "multi_shipment": profile["multi_shipment"],
+    }
 
 
 class MkInstance(models.Model):
@@ -62,9 +61,9 @@ class MkInstance(models.Model):
         help="Only active shops are synchronised by the scheduled flows.",
     )
     operator_profile = fields.Selection(
-        selection=profile_selection(),
+        selection=_profile_selection(),
         string="Marketplace",
-        default=GENERIC,
+        default=operators.GENERIC,
         required=True,
         help="Pre-fills what is known of this marketplace; every value stays editable.",
     )
@@ -120,7 +119,7 @@ class MkInstance(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson")
     payment_term_id = fields.Many2one("account.payment.term", check_company=True)
     order_states_to_import = fields.Char(
-        default=DEFAULT_ORDER_STATES,
+        default=",".join(states.DEFAULT_IMPORTED),
         required=True,
         help="Comma-separated Mirakl order states to import, e.g. WAITING_ACCEPTANCE,SHIPPING.",
     )
@@ -196,14 +195,14 @@ class MkInstance(models.Model):
     @api.constrains("order_states_to_import")
     def _check_order_states_to_import(self):
         for instance in self:
-            unknown = set(instance._get_order_states_to_import()) - set(ORDER_STATES)
+            unknown = set(instance._get_order_states_to_import()) - set(states.ORDER_STATE_CODES)
             if unknown or not instance._get_order_states_to_import():
                 raise ValidationError(
                     _(
                         "Unknown Mirakl order state(s) %(states)s. "
                         "Use a comma-separated list of: %(known)s.",
                         states=", ".join(sorted(unknown)) or "(none)",
-                        known=", ".join(ORDER_STATES),
+                        known=", ".join(states.ORDER_STATE_CODES),
                     )
                 )
 
@@ -228,7 +227,7 @@ class MkInstance(models.Model):
 
     @api.onchange("operator_profile")
     def _onchange_operator_profile(self):
-        self.update(profile_values(self.operator_profile))
+        self.update(_profile_values(self.operator_profile))
 
     # =================================================================================
     # CRUD METHODS
@@ -259,7 +258,7 @@ class MkInstance(models.Model):
 
     def _prepare_instance_values(self, vals):
         """Profile defaults first, then what the caller gave."""
-        values = dict(profile_values(vals.get("operator_profile")), **vals)
+        values = dict(_profile_values(vals.get("operator_profile")), **vals)
         if values.get("base_url"):
             values["base_url"] = self._normalize_base_url(values["base_url"])
         if values.get("api_key"):

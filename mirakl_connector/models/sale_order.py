@@ -4,20 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..compat import sql_constraints
-
-MIRAKL_ORDER_STATES = [
-    ("STAGING", "Staging"),
-    ("WAITING_ACCEPTANCE", "Waiting acceptance"),
-    ("WAITING_DEBIT", "Waiting debit"),
-    ("WAITING_DEBIT_PAYMENT", "Waiting debit payment"),
-    ("SHIPPING", "Shipping"),
-    ("SHIPPED", "Shipped"),
-    ("TO_COLLECT", "To collect"),
-    ("RECEIVED", "Received"),
-    ("CLOSED", "Closed"),
-    ("REFUSED", "Refused"),
-    ("CANCELED", "Canceled"),
-]
+from ..mirakl.orders import states
 
 
 @sql_constraints(
@@ -45,7 +32,7 @@ class SaleOrder(models.Model):
     mk_order_id = fields.Char(string="Mirakl Order", index=True, copy=False, readonly=True)
     mk_commercial_id = fields.Char(string="Mirakl Commercial Order", copy=False, readonly=True)
     mk_state = fields.Selection(
-        MIRAKL_ORDER_STATES,
+        list(states.ORDER_STATES),
         string="Mirakl State",
         copy=False,
         readonly=True,
@@ -228,7 +215,7 @@ class SaleOrder(models.Model):
         return self.order_line.filtered("mk_line_id")
 
     def _mk_check_waiting_acceptance(self):
-        if self.mk_state != "WAITING_ACCEPTANCE":
+        if self.mk_state != states.WAITING_ACCEPTANCE:
             raise UserError(
                 _(
                     "Mirakl order %(order)s is %(state)s: only orders waiting for acceptance "

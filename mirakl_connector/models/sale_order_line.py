@@ -1,8 +1,6 @@
 from odoo import fields, models
 
-from .sale_order import MIRAKL_ORDER_STATES
-
-LINE_STATES = MIRAKL_ORDER_STATES + [("INCIDENT_OPEN", "Incident open"), ("REFUNDED", "Refunded")]
+from ..mirakl.orders import states
 
 
 class SaleOrderLine(models.Model):
@@ -10,7 +8,7 @@ class SaleOrderLine(models.Model):
 
     mk_line_id = fields.Char(string="Mirakl Line", index=True, copy=False, readonly=True)
     mk_line_state = fields.Selection(
-        LINE_STATES, string="Mirakl Line State", copy=False, readonly=True
+        list(states.LINE_STATES), string="Mirakl Line State", copy=False, readonly=True
     )
     mk_offer_sku = fields.Char(string="Mirakl SKU", copy=False, readonly=True)
     mk_ordered_qty = fields.Float(

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 
 from ..mirakl import errors
 from ..mirakl.orders import acceptance as rules_engine
+from ..mirakl.orders import states
 
 _logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ class MkOrderAcceptance(models.AbstractModel):
     def _on_order_imported(self, order, data, previous_state):
         """A new order waiting for acceptance goes through the rules when the shop wants it."""
         if (
-            data["state"] == "WAITING_ACCEPTANCE"
+            data["state"] == states.WAITING_ACCEPTANCE
             and order.mk_acceptance_state == "pending"
             and order.mk_instance_id.order_auto_accept
         ):
@@ -182,7 +183,7 @@ class MkOrderAcceptance(models.AbstractModel):
                 order_ids=[order.mk_order_id])), None)
         except errors.MiraklError:
             return False
-        return bool(current) and current.get("order_state") != "WAITING_ACCEPTANCE"
+        return bool(current) and current.get("order_state") != states.WAITING_ACCEPTANCE
 
     # ------------------------------------------------------------------
     # Deadline guard (flow "acceptance")
@@ -193,7 +194,7 @@ class MkOrderAcceptance(models.AbstractModel):
         """Remind the operator before the deadline; optionally decide by stock just before it."""
         now = fields.Datetime.now()
         waiting = self.env["sale.order"].search([
-            ("mk_instance_id", "=", instance.id), ("mk_state", "=", "WAITING_ACCEPTANCE"),
+            ("mk_instance_id", "=", instance.id), ("mk_state", "=", states.WAITING_ACCEPTANCE),
             ("mk_acceptance_state", "=", "pending"), ("mk_acceptance_deadline", "!=", False),
         ])
         alert_limit = now + timedelta(hours=instance.order_alert_hours)

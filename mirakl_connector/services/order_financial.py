@@ -1,11 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-# Mirakl states in which the shop has accepted the order and it lives on.
-ACCEPTED_STATES = (
-    "WAITING_DEBIT", "WAITING_DEBIT_PAYMENT", "SHIPPING", "SHIPPED", "TO_COLLECT", "RECEIVED",
-    "CLOSED",
-)
+from ..mirakl.orders import states
 
 
 class MkOrderFinancial(models.AbstractModel):
@@ -20,7 +16,7 @@ class MkOrderFinancial(models.AbstractModel):
     @api.model
     def _on_order_imported(self, order, data, previous_state):
         """An accepted order that lives on gets (or re-runs) its financial rule."""
-        if data["state"] in ACCEPTED_STATES and order.state != "cancel":
+        if data["state"] in states.ACCEPTED_STATES and order.state != "cancel":
             self._enqueue(order)
 
     @api.model

@@ -1,6 +1,6 @@
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import psycopg2
 
@@ -9,8 +9,8 @@ from odoo.exceptions import UserError
 
 from ..compat import sale_line_tax_field, sale_line_uom_field
 from ..mirakl import errors
-from ..mirakl.orders import OrderDataError, line_terms, parse_order
-from ..mirakl.orders.mapping import TAX_INCLUDED
+from ..mirakl.orders import OrderDataError, line_terms, parse_order, states
+from ..mirakl.orders.mapping import TAX_INCLUDED, utc_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -23,16 +23,6 @@ class ConcurrentImport(errors.MiraklError):
     the lock and going on would not see the order it created)."""
 
     retryable = True
-
-
-def parse_mirakl_date(value):
-    """Naive UTC datetime from Mirakl's ISO-8601 text (``Z`` or an offset), or False."""
-    if not value:
-        return False
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
 
 
 class MkOrderImportListener(models.AbstractModel):
@@ -95,12 +85,12 @@ class MkOrderImporter(models.AbstractModel):
             order_id = payload.get("order_id")
             updated = payload.get("last_updated_date")
             if updated:
-                seen.append(parse_mirakl_date(updated))
+                seen.append(utc_datetime(updated))
             if log:
                 log._add(fetched=1)
             if order_id not in known and payload.get("order_state") not in states:
                 continue
-            if known.get(order_id) and known[order_id] == parse_mirakl_date(updated):
+            if known.get(order_id) and known[order_id] == utc_datetime(updated):
                 continue  # already mapped from this very version
             self._enqueue_import(instance, payload)
         return seen
@@ -178,7 +168,7 @@ class MkOrderImporter(models.AbstractModel):
         order = self._find_order(instance, data["order_id"])
         if not order and data["state"] not in instance._get_order_states_to_import() and not force:
             return order
-        updated = parse_mirakl_date(data["last_updated_date"])
+        updated = data["last_updated_date"]
         if order and not force and order.mk_last_updated and updated and (
             updated < order.mk_last_updated
         ):
@@ -295,7 +285,7 @@ class MkOrderImporter(models.AbstractModel):
             "company_id": instance.company_id.id,
             "client_order_ref": data["reference_for_customer"] or data["order_id"],
             "origin": data["order_id"],
-            "date_order": parse_mirakl_date(data["created_date"]) or fields.Datetime.now(),
+            "date_order": data["created_date"] or fields.Datetime.now(),
             "pricelist_id": self._get_pricelist(instance, data).id,
         })
         if instance.warehouse_id:
@@ -313,11 +303,11 @@ class MkOrderImporter(models.AbstractModel):
 
     def _prepare_header_values(self, instance, data, payload):
         state = data["state"]
-        deadline = parse_mirakl_date(data["acceptance_decision_date"])
+        deadline = data["acceptance_decision_date"]
         values = {
             "mk_state": state,
             "mk_state_reason": data["state_reason"],
-            "mk_last_updated": parse_mirakl_date(data["last_updated_date"]),
+            "mk_last_updated": data["last_updated_date"],
             "mk_payload": json.dumps(payload, sort_keys=True),
             "mk_tax_mode": data["tax_mode"],
             "mk_channel_code": data["channel_code"],
@@ -328,16 +318,16 @@ class MkOrderImporter(models.AbstractModel):
             "mk_payment_workflow": data["payment_workflow"],
             "mk_paid": data["paid"],
             "mk_commission": float(data["commission"]),
-            "mk_created_date": parse_mirakl_date(data["created_date"]),
-            "mk_shipping_deadline": parse_mirakl_date(data["shipping_deadline"]),
+            "mk_created_date": data["created_date"],
+            "mk_shipping_deadline": data["shipping_deadline"],
             "mk_total": float(data["mirakl_total"]),
             "mk_addresses_hidden": not data["customer"]["shipping"],
             "mk_import_error": False,
         }
         # While the order waits, Mirakl's acceptance_decision_date is the deadline; afterwards
         # it is when the decision was made.
-        if state in ("STAGING", "WAITING_ACCEPTANCE"):
-            created = parse_mirakl_date(data["created_date"])
+        if state in states.BEFORE_ACCEPTANCE:
+            created = data["created_date"]
             if not deadline and created and instance.acceptance_window_hours:
                 deadline = created + timedelta(hours=instance.acceptance_window_hours)
             values["mk_acceptance_deadline"] = deadline

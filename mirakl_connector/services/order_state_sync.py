@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from ..mirakl.orders import states
+
 
 class MkOrderStateSync(models.AbstractModel):
     """Follow Mirakl's state on the Odoo order: acceptance, cancellation, the end of life."""
@@ -17,24 +19,24 @@ class MkOrderStateSync(models.AbstractModel):
     def _sync_state(self, order, data, previous_state=None):
         state = data["state"]
         self._sync_acceptance(order, data)
-        if state in ("CANCELED", "REFUSED") and order.state != "cancel":
+        if state in states.ENDED_UNSOLD and order.state != "cancel":
             self._cancel_order(order, data)
-        if state in ("RECEIVED", "CLOSED") and state != previous_state:
+        if state in states.END_OF_LIFE and state != previous_state:
             self._record_end_of_life(order, data)
 
     @api.model
     def _sync_acceptance(self, order, data):
         """Acceptance from Mirakl's line states: the truth even when the decision was made
         elsewhere (the back office, another tool, the operator's automatic refusal)."""
-        if data["state"] in ("STAGING", "WAITING_ACCEPTANCE"):
+        if data["state"] in states.BEFORE_ACCEPTANCE:
             return
-        states = [line["state"] for line in data["lines"]]
-        refused = [s for s in states if s == "REFUSED"]
-        if data["state"] == "REFUSED" or len(refused) == len(states):
+        line_states = [line["state"] for line in data["lines"]]
+        refused = [s for s in line_states if s == states.REFUSED]
+        if data["state"] == states.REFUSED or len(refused) == len(line_states):
             acceptance = "refused"
         elif refused:
             acceptance = "partial"
-        elif data["state"] == "CANCELED" and order.mk_acceptance_state in (False, "pending"):
+        elif data["state"] == states.CANCELED and order.mk_acceptance_state in (False, "pending"):
             # canceled before any decision: nothing was accepted
             acceptance = order.mk_acceptance_state
         else:
@@ -62,7 +64,7 @@ class MkOrderStateSync(models.AbstractModel):
 
     @api.model
     def _record_end_of_life(self, order, data):
-        field = "mk_received_date" if data["state"] == "RECEIVED" else "mk_closed_date"
+        field = "mk_received_date" if data["state"] == states.RECEIVED else "mk_closed_date"
         if not order[field]:
             order[field] = fields.Datetime.now()
         order.message_post(body=_(

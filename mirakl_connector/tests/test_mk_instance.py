@@ -4,7 +4,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from ..models.operator_profiles import OPERATOR_PROFILES
+from ..mirakl.operators import OPERATOR_PROFILES
 from .common import MiraklCase
 
 

@@ -2,6 +2,7 @@
 
 import copy
 import random
+from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
@@ -105,6 +106,23 @@ def test_malformed_orders_name_the_problem(mutate, message):
     with pytest.raises(OrderDataError) as info:
         parse_order(order)
     assert message in str(info.value) and "O-1-A" in str(info.value)
+
+
+def test_dates_come_back_as_naive_utc_datetimes():
+    order = _order([_line(1, "A", 1, 10.0)], created_date="2024-03-31T01:30:00.250+02:00",
+                   last_updated_date="2024-03-31T00:00:05Z", shipping_deadline=None)
+    data = parse_order(order)
+    assert data["created_date"] == datetime(2024, 3, 30, 23, 30, 0)
+    assert data["last_updated_date"] == datetime(2024, 3, 31, 0, 0, 5)
+    assert data["created_date"].tzinfo is None
+    assert data["shipping_deadline"] is None and data["acceptance_decision_date"] is None
+
+
+def test_an_unreadable_date_names_the_field():
+    order = _order([_line(1, "A", 1, 10.0)], shipping_deadline="next tuesday")
+    with pytest.raises(OrderDataError) as info:
+        parse_order(order)
+    assert "shipping_deadline" in str(info.value) and "next tuesday" in str(info.value)
 
 
 def test_hidden_addresses_and_fingerprint():

@@ -1,22 +1,20 @@
 """Turn one OR11 order object into plain, validated values.
 
 ``parse_order`` is the only place that knows the shape of Mirakl's order payload. It returns
-dicts of Python values (``Decimal`` amounts, ISO country codes, per-line SKUs, taxes and
-promotions) that the Odoo importer maps onto records, and raises ``OrderDataError`` with a
-message naming the field when the payload cannot be imported as it is.
+dicts of Python values (``Decimal`` amounts, naive UTC datetimes, ISO country codes, per-line
+SKUs, taxes and promotions) that the Odoo importer maps onto records, and raises
+``OrderDataError`` with a message naming the field when the payload cannot be imported as it is.
 """
 
 import hashlib
+from datetime import datetime, timezone
 from decimal import Decimal
 
+from . import states
 from .amounts import dec, quantize, spread
 
 TAX_INCLUDED = "TAX_INCLUDED"
 TAX_EXCLUDED = "TAX_EXCLUDED"
-
-# Order states in which Mirakl no longer expects anything from the shop for the whole order.
-CLOSED_STATES = ("CANCELED", "REFUSED")
-LINE_DROPPED_STATES = ("CANCELED", "REFUSED")
 
 # ISO 3166-1 alpha-3 (what Mirakl sends in country_iso_code) -> alpha-2 (what Odoo stores).
 ISO3_TO_ISO2 = {
@@ -75,6 +73,25 @@ def _get(data, *path):
             return None
         data = data.get(key)
     return data
+
+
+def utc_datetime(value):
+    """Mirakl's ISO-8601 text (``Z`` or an offset) as a naive UTC datetime to the second, the
+    way Odoo stores Datetime fields; None when absent. Raises ValueError on other text."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _datetime(order_id, payload, field):
+    try:
+        return utc_datetime(payload.get(field))
+    except ValueError:
+        raise OrderDataError(order_id, "%s %r is not an ISO-8601 date"
+                             % (field, payload.get(field)))
 
 
 def _amount(order_id, value, field):
@@ -228,7 +245,7 @@ def _line(order_id, index, line):
         "refunded_qty": refunded,
         # what the shop still sells on this line once refusals, cancellations and refunds
         # are taken out; the Odoo line follows these quantities and amounts
-        "effective_qty": 0 if state == "REFUSED" else max(quantity - canceled - refunded, 0),
+        "effective_qty": 0 if state == states.REFUSED else max(quantity - canceled - refunded, 0),
         "removed": removed,
         "cancelations": cancelations,
         "refunds": refunds,
@@ -291,7 +308,7 @@ def parse_order(payload):
         line["order_discount_share"] = share
         line["net"] = line["price"] - share
     # Mirakl leaves refused lines out of the order's price but keeps their line amounts.
-    kept = [line for line in lines if line["state"] != "REFUSED"] or lines
+    kept = [line for line in lines if line["state"] != states.REFUSED] or lines
     taxes = [t for line in kept for t in line["taxes"]]
     shipping_taxes = [t for line in kept for t in line["shipping_taxes"]]
     tax_amount = sum((t["amount"] for t in taxes + shipping_taxes), Decimal(0))
@@ -312,11 +329,11 @@ def parse_order(payload):
         "state": payload.get("order_state") or "",
         "state_reason": payload.get("order_state_reason_label")
         or payload.get("order_state_reason_code") or "",
-        "created_date": payload.get("created_date"),
-        "last_updated_date": payload.get("last_updated_date"),
-        "acceptance_decision_date": payload.get("acceptance_decision_date"),
-        "shipping_deadline": payload.get("shipping_deadline"),
-        "customer_debited_date": payload.get("customer_debited_date"),
+        "created_date": _datetime(order_id, payload, "created_date"),
+        "last_updated_date": _datetime(order_id, payload, "last_updated_date"),
+        "acceptance_decision_date": _datetime(order_id, payload, "acceptance_decision_date"),
+        "shipping_deadline": _datetime(order_id, payload, "shipping_deadline"),
+        "customer_debited_date": _datetime(order_id, payload, "customer_debited_date"),
         "paid": bool(payload.get("customer_debited_date")),
         "currency": currency,
         "tax_mode": tax_mode,

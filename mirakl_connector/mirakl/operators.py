@@ -1,8 +1,9 @@
 """What we know of each Mirakl marketplace, as data (docs/operator-profiles.md).
 
-Choosing a profile on an instance pre-fills these values; the operator can edit them
-afterwards. Operators change their rules without notice, so each value is a starting point
-taken from the operator's public seller pages, never a guarantee.
+Odoo-free: the instance form (models/mk_instance.py) offers the profiles as a selection and
+pre-fills its fields from the chosen one; the operator can edit them afterwards. Operators
+change their rules without notice, so each value is a starting point taken from the
+operator's public seller pages, never a guarantee.
 
 Keys of each profile:
     label                    shown in the instance form
@@ -75,16 +76,6 @@ OPERATOR_PROFILES = {
 }
 
 
-def profile_selection():
-    return [(code, profile["label"]) for code, profile in OPERATOR_PROFILES.items()]
-
-
-def profile_values(code):
-    """Instance field values a profile pre-fills."""
-    profile = OPERATOR_PROFILES.get(code or GENERIC, OPERATOR_PROFILES[GENERIC])
-    return {
-        "acceptance_window_hours": profile["acceptance_window_hours"],
-        "carrier_codes": ",".join(profile["carrier_codes"]),
-        "invoice_upload_required": profile["invoice_upload_required"],
-        "multi_shipment": profile["multi_shipment"],
-    }
+def get_profile(code):
+    """The profile of ``code``; the generic one for no or an unknown code."""
+    return OPERATOR_PROFILES.get(code or GENERIC, OPERATOR_PROFILES[GENERIC])
