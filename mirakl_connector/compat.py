@@ -22,7 +22,8 @@ servers:
   on 19 and ``_sql_constraints`` on 17/18, with the same database name on both.
 * Field renames other addons' code must follow (the order flow uses them):
   ``sale_line_tax_field``, ``sale_line_uom_field``, ``user_groups_field``,
-  ``group_users_field``, ``storable_product_vals``.
+  ``group_users_field``, ``storable_product_vals``, ``service_product_vals``,
+  ``tax_price_include_vals``.
 * Tests: ``running_tests`` tells whether commits must be skipped (17 and 19 flag it
   differently).
 """
@@ -101,6 +102,15 @@ def service_product_vals(env):
     if "detailed_type" in env["product.template"]._fields:
         return {"detailed_type": "service"}
     return {"type": "service"}
+
+
+def tax_price_include_vals(env, price_include):
+    """Values that make a tax included in (or excluded from) the price: 18 added
+    ``price_include_override`` (``price_include`` became computed from it), 17 has only
+    ``price_include``."""
+    if "price_include_override" in env["account.tax"]._fields:
+        return {"price_include_override": "tax_included" if price_include else "tax_excluded"}
+    return {"price_include": price_include}
 
 
 # =====================================================================================

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 
-from ..compat import sql_constraints
+from ..compat import sql_constraints, tax_price_include_vals
 from ..mirakl.orders import OrderDataError
 
 
@@ -74,8 +74,5 @@ class MkTaxMapping(models.Model):
             "type_tax_use": "sale",
             "company_id": instance.company_id.id,
         }
-        if "price_include_override" in self.env["account.tax"]._fields:
-            values["price_include_override"] = "tax_included" if price_include else "tax_excluded"
-        else:
-            values["price_include"] = price_include
+        values.update(tax_price_include_vals(self.env, price_include))
         return values
