@@ -1,4 +1,5 @@
-"""Shared set-up of the base tests: a licence, the simulator over real HTTP, one shop."""
+"""Shared set-up of the Odoo tests: a licence and the simulator over real HTTP (SimulatorCase),
+one shop (MiraklCase), and for the order tests two shops with products and stock (OrderCase)."""
 
 import sys
 from pathlib import Path
@@ -8,6 +9,8 @@ from odoo.tests import TransactionCase
 from odoo.tests.common import _super_send
 
 from odoo.addons.ecosire_license_client.tests.common import install_test_license
+
+from ..compat import storable_product_vals
 
 DEVTOOLS = Path(__file__).resolve().parents[2] / "devtools"
 
@@ -75,3 +78,86 @@ class MiraklCase(SimulatorCase):
 
     def _flow(self, instance, code="account"):
         return instance.flow_ids.filtered(lambda line: line.flow == code)
+
+
+ALL_STATES = (
+    "STAGING,WAITING_ACCEPTANCE,WAITING_DEBIT,WAITING_DEBIT_PAYMENT,SHIPPING,SHIPPED,"
+    "TO_COLLECT,RECEIVED,CLOSED,REFUSED,CANCELED"
+)
+
+
+class OrderCase(SimulatorCase):
+    """Two shops (EUR, USD) importing every state, products and stock. No test here."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for xml_id in ("base.EUR", "base.USD"):
+            currency = cls.env.ref(xml_id)
+            if not currency.active:
+                currency.active = True
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1,
+        )
+        cls.products = {}
+        for sku, price in (("SKU-1", 20.0), ("SKU-2", 7.5), ("SKU-3", 12.0)):
+            cls.products[sku] = cls.env["product.product"].create(dict(
+                storable_product_vals(cls.env), name="Product %s" % sku, default_code=sku,
+                list_price=price, taxes_id=[], invoice_policy="order",
+            ))
+        cls.products["BAR-1"] = cls.env["product.product"].create(dict(
+            storable_product_vals(cls.env), name="Barcode product", barcode="4006381333931",
+            list_price=5.0, taxes_id=[],
+        ))
+        for product in cls.products.values():
+            cls.env["stock.quant"]._update_available_quantity(
+                product, cls.warehouse.lot_stock_id, 10,
+            )
+        eur, usd = cls.sim.shop("EUR"), cls.sim.shop("USD")
+        cls.instance = cls._make_instance("Sim FR", eur)
+        cls.instance_us = cls._make_instance("Sim US", usd)
+        cls.importer = cls.env["mk.order.importer"]
+
+    @classmethod
+    def _make_instance(cls, name, shop):
+        instance = cls.env["mk.instance"].create({
+            "name": name,
+            "base_url": cls.sim.base_url,
+            "api_key": shop["api_key"],
+            "shop_id": str(shop["shop_id"]),
+            "company_id": cls.company.id,
+            "warehouse_id": cls.warehouse.id,
+            "order_states_to_import": ALL_STATES,
+            "order_tax_mode": shop["order_tax_mode"],
+            "order_tax_source": "marketplace",
+            "order_create_taxes": True,
+            "call_limit_overrides": "* = off",  # the simulator's limits are off too
+        })
+        cls.env["mk.financial.rule"].create({
+            "name": "Confirm", "instance_id": instance.id, "confirm_order": True,
+        })
+        return instance
+
+    def setUp(self):
+        super().setUp()
+        # the simulator outlives each test's rolled-back transaction: start it empty too
+        self.sim.reset()
+
+    # helpers --------------------------------------------------------------------------
+
+    def create_sim_order(self, lines, state="WAITING_ACCEPTANCE", currency="EUR", **fields):
+        return self.sim.create_order(state=state, lines=lines, currency=currency, **fields)
+
+    def import_ids(self, *order_ids, instance=None):
+        orders, problems = self.importer._import_order_ids(instance or self.instance, order_ids)
+        self.assertFalse(problems, problems)
+        return orders
+
+    def sim_line(self, sku="SKU-1", quantity=1, price=10.0, **extra):
+        return dict(extra, offer_sku=sku, quantity=quantity, price_unit=price)
+
+    def assertTotalsMatch(self, order):
+        self.assertFalse(order.mk_total_mismatch, "Odoo %s vs Mirakl %s" % (
+            order.amount_total, order.mk_total))
+        self.assertAlmostEqual(order.amount_total, order.mk_total, places=2)

@@ -3,7 +3,7 @@ from psycopg2 import IntegrityError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_order_common import OrderCase
+from .common import OrderCase
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")

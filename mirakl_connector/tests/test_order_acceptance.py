@@ -7,7 +7,7 @@ from odoo.tests import tagged
 
 from odoo.addons.ecosire_license_client.tests.common import license_clock
 
-from .test_order_common import OrderCase
+from .common import OrderCase
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")

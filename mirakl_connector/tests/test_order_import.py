@@ -1,7 +1,7 @@
 from odoo.tests import tagged
 
 from ..compat import service_product_vals
-from .test_order_common import OrderCase
+from .common import OrderCase
 
 PROMOTED_LINES = [
     {

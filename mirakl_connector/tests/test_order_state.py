@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from .test_order_common import OrderCase
+from .common import OrderCase
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")
