@@ -59,7 +59,9 @@ class LicenseRegistry:
         self.activations = {}  # activation id -> {lid, db_uuid, domain, active, offline}
         self._load()
 
-    # -- persistence (demo only) ----------------------------------------------------------
+    # ------------------------------------------------------------------
+    # PERSISTENCE (DEMO ONLY)
+    # ------------------------------------------------------------------
 
     def _load(self):
         if self.state_file and self.state_file.exists():
@@ -71,7 +73,9 @@ class LicenseRegistry:
             self.state_file.write_text(json.dumps(
                 {"licenses": self.licenses, "activations": self.activations}, indent=1))
 
-    # -- vendor side ----------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # VENDOR SIDE
+    # ------------------------------------------------------------------
 
     def issue(self, customer, products, max_activations=3, expires=None, updates_until=None):
         with self.lock:
@@ -95,7 +99,9 @@ class LicenseRegistry:
                     "public_key": verifier.public_key_b64(self.private_key),
                     "kid": self.public_key.kid}
 
-    # -- client side ----------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # CLIENT SIDE
+    # ------------------------------------------------------------------
 
     def activate(self, key, db_uuid, domain, offline=False):
         if not db_uuid or not domain:
@@ -136,7 +142,9 @@ class LicenseRegistry:
             aid, act = self._activation(key, receipt, db_uuid)
             return self._receipt(key, aid, act)
 
-    # -- helpers --------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------------
 
     def _licence_entry(self, lid):
         if lid not in self.licenses:

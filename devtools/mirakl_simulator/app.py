@@ -87,7 +87,9 @@ class Simulator:
         self._start_time, self._realtime = start_time, realtime
         self.reset(seed=seed)
 
-    # -- state -------------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # STATE
+    # ------------------------------------------------------------------
 
     def reset(self, seed=False):
         with self.lock:
@@ -225,7 +227,9 @@ class Simulator:
                 return fault
         return None
 
-    # -- dispatch ----------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # DISPATCH
+    # ------------------------------------------------------------------
 
     def handle(self, request):
         """Answer one request. ``response.fault`` tells the transport to misbehave on purpose."""

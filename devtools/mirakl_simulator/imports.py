@@ -157,7 +157,9 @@ def _report(item, leading_columns, content_type):
     return Response.file(item.error_report(leading_columns), name, content_type)
 
 
-# -- processing of rows --------------------------------------------------------------------
+# ------------------------------------------------------------------
+# PROCESSING OF ROWS
+# ------------------------------------------------------------------
 
 
 def _parse_price(value, column):
@@ -370,7 +372,9 @@ PROCESSORS = {
 }
 
 
-# -- endpoints -----------------------------------------------------------------------------
+# ------------------------------------------------------------------
+# ENDPOINTS
+# ------------------------------------------------------------------
 
 
 def import_offers(sim, shop, request):

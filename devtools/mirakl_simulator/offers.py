@@ -29,7 +29,9 @@ MIN_SHIPPING_CENTS = 490
 MIN_SHIPPING_ADDITIONAL_CENTS = 100
 
 
-# -- the operator catalogue and offers ------------------------------------------------------
+# ------------------------------------------------------------------
+# THE OPERATOR CATALOGUE AND OFFERS
+# ------------------------------------------------------------------
 
 
 def find_product(sim, product_id, product_id_type):

@@ -257,7 +257,9 @@ class Order:
             OrderLine(self, n, line, self.created) for n, line in enumerate(spec["lines"], 1)
         ]
 
-    # -- reading ---------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # READING
+    # ------------------------------------------------------------------
 
     def line(self, line_id):
         for line in self.lines:
@@ -366,7 +368,9 @@ class Order:
         customer["shipping_address"] = dict(self.customer["shipping_address"]) if revealed else None
         return customer
 
-    # -- transitions -----------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # TRANSITIONS
+    # ------------------------------------------------------------------
 
     def _set_state(self, state, now, lines=None):
         self.state = state

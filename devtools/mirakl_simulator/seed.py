@@ -125,7 +125,9 @@ def add_return(sim, shop, order, reason_code="RET_DAMAGED", state="WAITING_ACCEP
     return item
 
 
-# -- the seeded shops ------------------------------------------------------------------------
+# ------------------------------------------------------------------
+# THE SEEDED SHOPS
+# ------------------------------------------------------------------
 
 
 def seed_shops(sim):

@@ -131,7 +131,9 @@ class SpecValidator:
             )
         return found
 
-    # -- requests ----------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # REQUESTS
+    # ------------------------------------------------------------------
 
     def check_request(self, code, request):
         return [found for found in self._request_violations(code, request) if not allowed(found)]
@@ -315,7 +317,9 @@ class SpecValidator:
                         )
         return found
 
-    # -- responses ---------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # RESPONSES
+    # ------------------------------------------------------------------
 
     def _response_violations(self, code, response):
         if code not in self.operations or response.status >= 400:

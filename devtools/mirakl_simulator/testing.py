@@ -45,7 +45,9 @@ class SimulatorClient:
             raise SimulatorError(error.code, error.read().decode("utf-8", "replace"))
         return json.loads(body) if body else None
 
-    # -- shops -------------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # SHOPS
+    # ------------------------------------------------------------------
 
     @property
     def shops(self):
@@ -68,7 +70,9 @@ class SimulatorClient:
     def multi_shop_api_key(self):
         return self._call("GET", "/_sim/shops")["multi_shop_api_key"]
 
-    # -- orders ------------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # ORDERS
+    # ------------------------------------------------------------------
 
     def create_order(
         self, state="WAITING_ACCEPTANCE", lines=None, currency=None, shop_id=None, **fields
@@ -100,7 +104,9 @@ class SimulatorClient:
             "POST", "/_sim/orders/%s/advance" % order_id, {"action": action, "line_id": line_id}
         )
 
-    # -- other data ----------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # OTHER DATA
+    # ------------------------------------------------------------------
 
     def add_product(self, product_sku, title=None, category_code="electronics", ean=None, brand=""):
         """A product of the operator catalogue (offers attach to it by SKU, or EAN)."""
@@ -157,7 +163,9 @@ class SimulatorClient:
             {"order_id": order_id, "reason_code": reason_code, "state": state},
         )
 
-    # -- time, faults, log -------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # TIME, FAULTS, LOG
+    # ------------------------------------------------------------------
 
     def now(self):
         return self._call("GET", "/_sim/clock")["now"]

@@ -40,9 +40,9 @@ class EcosireLicense(models.Model):
     _description = "ECOSIRE Licence"
     _order = "id desc"
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # FIELDS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     key = fields.Text(string="Licence Key", required=True)
     receipt = fields.Text(string="Activation Receipt", copy=False)
@@ -70,9 +70,9 @@ class EcosireLicense(models.Model):
     checked_at = fields.Datetime(string="Last Confirmed", compute="_compute_verdict")
     check_by = fields.Datetime(string="Next Confirmation Due", compute="_compute_verdict")
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # COMPUTE METHODS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     @api.depends("key", "receipt", "last_seen", "last_error_state")
     def _compute_verdict(self):
@@ -96,9 +96,9 @@ class EcosireLicense(models.Model):
             lic.checked_at = _as_datetime(receipt.issued_at) if receipt else False
             lic.check_by = _as_datetime(receipt.check_by) if receipt else False
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # CRUD METHODS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -112,9 +112,9 @@ class EcosireLicense(models.Model):
             vals["key"] = vals["key"].strip()
         return super().write(vals)
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # ACTION METHODS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     def action_activate(self):
         """Bind this database to the key on the licence server and store the signed receipt."""
@@ -191,9 +191,9 @@ class EcosireLicense(models.Model):
             "views": [(False, list_mode), (False, "form")],
         }
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # CORE METHODS OVERRIDES
-    # ============================================================
+    # ------------------------------------------------------------------
 
     # The list view is built here, not in XML: Odoo 17 asks for a <tree>, 18+ for a <list>.
     @api.model
@@ -204,9 +204,9 @@ class EcosireLicense(models.Model):
     def _get_default_list_view(self):
         return self._license_list_arch("list")
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # BUSINESS METHODS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _license_verdict(self, product):

@@ -23,9 +23,9 @@ class EcosireLicenseMixin(models.AbstractModel):
     # Technical name of the product a licence must cover, set by each inheriting model.
     _license_product = None
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # BUSINESS METHODS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _check_license(self, raise_if_invalid=True):

@@ -11,9 +11,9 @@ class EcosireLicenseOfflineWizard(models.TransientModel):
     _name = "ecosire.license.offline.wizard"
     _description = "Offline Licence Activation"
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # FIELDS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     license_id = fields.Many2one(comodel_name="ecosire.license", required=True, ondelete="cascade")
     db_uuid = fields.Char(string="Database UUID", compute="_compute_binding")
@@ -21,9 +21,9 @@ class EcosireLicenseOfflineWizard(models.TransientModel):
     receipt_file = fields.Binary(string="Receipt File", required=True)
     receipt_filename = fields.Char()
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # COMPUTE METHODS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     def _compute_binding(self):
         db_uuid, domain = self.env["ecosire.license"]._license_binding()
@@ -31,9 +31,9 @@ class EcosireLicenseOfflineWizard(models.TransientModel):
             wizard.db_uuid = db_uuid
             wizard.domain = domain
 
-    # ============================================================
+    # ------------------------------------------------------------------
     # ACTION METHODS
-    # ============================================================
+    # ------------------------------------------------------------------
 
     def action_activate(self):
         self.ensure_one()

@@ -10,7 +10,7 @@ class MkAcceptanceRule(models.Model):
     _description = "Mirakl Auto-Acceptance Rule"
 
     # ------------------------------------------------------------------
-    # Fields
+    # FIELDS
     # ------------------------------------------------------------------
 
     rule_type = fields.Selection(
@@ -41,7 +41,7 @@ class MkAcceptanceRule(models.Model):
     country_ids = fields.Many2many("res.country", string="Allowed Countries")
 
     # ------------------------------------------------------------------
-    # Constraints
+    # CONSTRAINTS
     # ------------------------------------------------------------------
 
     @api.constrains("rule_type", "max_drift", "max_quantity")
@@ -53,7 +53,7 @@ class MkAcceptanceRule(models.Model):
                 raise ValidationError(_("The maximum quantity must be positive."))
 
     # ------------------------------------------------------------------
-    # Business methods
+    # BUSINESS METHODS
     # ------------------------------------------------------------------
 
     def _to_dict(self):

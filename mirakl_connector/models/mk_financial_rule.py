@@ -8,7 +8,7 @@ class MkFinancialRule(models.Model):
     _description = "Mirakl Financial Workflow Rule"
 
     # ------------------------------------------------------------------
-    # Fields
+    # FIELDS
     # ------------------------------------------------------------------
 
     payment_type = fields.Char(
@@ -31,7 +31,7 @@ class MkFinancialRule(models.Model):
     payment_term_id = fields.Many2one("account.payment.term")
 
     # ------------------------------------------------------------------
-    # Constraints
+    # CONSTRAINTS
     # ------------------------------------------------------------------
 
     @api.constrains("create_invoice", "post_invoice", "register_payment", "journal_id")
@@ -48,7 +48,7 @@ class MkFinancialRule(models.Model):
                 )
 
     # ------------------------------------------------------------------
-    # Business methods
+    # BUSINESS METHODS
     # ------------------------------------------------------------------
 
     def _matches(self, payment_type, paid):

@@ -25,9 +25,9 @@ class MkInstanceFlow(models.Model):
     _description = "Mirakl Flow Schedule"
     _order = "instance_id, id"
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # FIELDS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     instance_id = fields.Many2one("mk.instance", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="instance_id.company_id", store=True)
@@ -38,9 +38,9 @@ class MkInstanceFlow(models.Model):
     last_run = fields.Datetime(readonly=True, copy=False)
     has_handler = fields.Boolean(compute="_compute_has_handler", string="Available")
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # COMPUTE METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     def _compute_has_handler(self):
         handlers = self._flow_handlers()
@@ -53,9 +53,9 @@ class MkInstanceFlow(models.Model):
         for line in self:
             line.display_name = "%s / %s" % (line.instance_id.name or "", labels.get(line.flow, ""))
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # ACTION METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     def action_run_now(self):
         for line in self:
@@ -73,9 +73,9 @@ class MkInstanceFlow(models.Model):
             },
         }
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # BUSINESS METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _flow_handlers(self):

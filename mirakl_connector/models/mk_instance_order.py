@@ -10,7 +10,7 @@ class MkInstance(models.Model):
     _inherit = "mk.instance"
 
     # ------------------------------------------------------------------
-    # Fields
+    # FIELDS
     # ------------------------------------------------------------------
 
     order_tax_mode = fields.Selection(
@@ -81,7 +81,7 @@ class MkInstance(models.Model):
     order_count = fields.Integer(compute="_compute_order_count")
 
     # ------------------------------------------------------------------
-    # Compute / constraints
+    # COMPUTE / CONSTRAINTS
     # ------------------------------------------------------------------
 
     def _compute_order_count(self):
@@ -111,7 +111,7 @@ class MkInstance(models.Model):
                 raise ValidationError(_("Deadline alert and fallback delays cannot be negative."))
 
     # ------------------------------------------------------------------
-    # Lookups
+    # LOOKUPS
     # ------------------------------------------------------------------
 
     def _get_order_pricelist(self, currency_code, order_ref):
@@ -141,7 +141,7 @@ class MkInstance(models.Model):
         })
 
     # ------------------------------------------------------------------
-    # Actions
+    # ACTIONS
     # ------------------------------------------------------------------
 
     def action_view_orders(self):

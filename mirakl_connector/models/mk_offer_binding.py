@@ -24,9 +24,9 @@ class MkOfferBinding(models.Model):
     _rec_name = "offer_sku"
     _check_company_auto = True
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # FIELDS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     instance_id = fields.Many2one("mk.instance", string="Shop", required=True,
                                   ondelete="cascade", index=True)
@@ -39,9 +39,9 @@ class MkOfferBinding(models.Model):
                               help="The operator's SKU of the catalogue product, when known.")
     active = fields.Boolean(default=True)
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # CRUD METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -50,9 +50,9 @@ class MkOfferBinding(models.Model):
     def write(self, vals):
         return super().write(self._prepare_binding_values(vals))
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # BUSINESS METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _prepare_binding_values(self, vals):

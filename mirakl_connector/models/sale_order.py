@@ -18,7 +18,7 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     # ------------------------------------------------------------------
-    # Fields
+    # FIELDS
     # ------------------------------------------------------------------
 
     mk_instance_id = fields.Many2one(
@@ -127,7 +127,7 @@ class SaleOrder(models.Model):
     mk_import_error = fields.Text(string="Mirakl Import Problem", copy=False, readonly=True)
 
     # ------------------------------------------------------------------
-    # Compute
+    # COMPUTE
     # ------------------------------------------------------------------
 
     @api.depends("amount_total", "mk_total", "mk_order_id")
@@ -143,7 +143,7 @@ class SaleOrder(models.Model):
             order.mk_total_mismatch = abs(difference) > 0.01 + 1e-9
 
     # ------------------------------------------------------------------
-    # Actions
+    # ACTIONS
     # ------------------------------------------------------------------
 
     def action_mk_reimport(self):
@@ -202,7 +202,7 @@ class SaleOrder(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # Business methods
+    # BUSINESS METHODS
     # ------------------------------------------------------------------
 
     def _mk_orders(self):

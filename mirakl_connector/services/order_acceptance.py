@@ -30,7 +30,7 @@ class MkOrderAcceptance(models.AbstractModel):
             self._auto_decide(order)
 
     # ------------------------------------------------------------------
-    # Rules
+    # RULES
     # ------------------------------------------------------------------
 
     @api.model
@@ -186,7 +186,7 @@ class MkOrderAcceptance(models.AbstractModel):
         return bool(current) and current.get("order_state") != states.WAITING_ACCEPTANCE
 
     # ------------------------------------------------------------------
-    # Deadline guard (flow "acceptance")
+    # DEADLINE GUARD (FLOW "acceptance")
     # ------------------------------------------------------------------
 
     @api.model

@@ -47,7 +47,7 @@ class MkOrderImporter(models.AbstractModel):
     _description = "Mirakl Order Importer"
 
     # ------------------------------------------------------------------
-    # Entry points: poll (flow), wizard, re-import, job
+    # ENTRY POINTS: POLL (FLOW), WIZARD, RE-IMPORT, JOB
     # ------------------------------------------------------------------
 
     @api.model
@@ -153,7 +153,7 @@ class MkOrderImporter(models.AbstractModel):
         return {"order": order.name or False, "mirakl_order": job.payload["order"].get("order_id")}
 
     # ------------------------------------------------------------------
-    # Import of one order
+    # IMPORT OF ONE ORDER
     # ------------------------------------------------------------------
 
     @api.model
@@ -271,7 +271,7 @@ class MkOrderImporter(models.AbstractModel):
             ))
 
     # ------------------------------------------------------------------
-    # Values
+    # VALUES
     # ------------------------------------------------------------------
 
     def _prepare_order_values(self, instance, data, payload):
@@ -460,7 +460,7 @@ class MkOrderImporter(models.AbstractModel):
         return changed
 
     # ------------------------------------------------------------------
-    # Lookups: products here; taxes, carriers, pricelists beside their models
+    # LOOKUPS: PRODUCTS HERE; TAXES, CARRIERS, PRICELISTS BESIDE THEIR MODELS
     # ------------------------------------------------------------------
 
     def _get_product(self, instance, line_data, order):

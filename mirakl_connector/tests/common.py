@@ -144,7 +144,9 @@ class OrderCase(SimulatorCase):
         # the simulator outlives each test's rolled-back transaction: start it empty too
         self.sim.reset()
 
-    # helpers --------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------------
 
     def create_sim_order(self, lines, state="WAITING_ACCEPTANCE", currency="EUR", **fields):
         return self.sim.create_order(state=state, lines=lines, currency=currency, **fields)

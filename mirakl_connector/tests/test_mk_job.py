@@ -26,7 +26,9 @@ class TestMkJob(MiraklCase):
         """Run the queue, limited to the shops of ``jobs``."""
         return self.Job._run_pending(instances=jobs.instance_id)
 
-    # -- enqueue ---------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # ENQUEUE
+    # ------------------------------------------------------------------
 
     def test_identity_key_drops_duplicates(self):
         first = self.Job._enqueue(
@@ -89,7 +91,9 @@ class TestMkJob(MiraklCase):
         with self.assertRaisesRegex(UserError, "no particular record"):
             no_record.action_open_record()
 
-    # -- running ---------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # RUNNING
+    # ------------------------------------------------------------------
 
     def test_success_keeps_the_answer(self):
         job = self._account_job()
@@ -176,7 +180,9 @@ class TestMkJob(MiraklCase):
         self.assertEqual(good.state, "done")
         self.assertEqual(self.instance.account_currency, self.sim.shops[0]["currency_iso_code"])
 
-    # -- actions -----------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
 
     def test_retry_and_cancel(self):
         bad = self._make_instance("Bad key", api_key="wrong-key")
@@ -211,7 +217,9 @@ class TestMkJob(MiraklCase):
         self.assertEqual(worn.state, "failed")
         self.assertEqual(fresh.state, "running")
 
-    # -- concurrency -------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # CONCURRENCY
+    # ------------------------------------------------------------------
 
     def test_two_workers_skip_each_others_jobs(self):
         """Two real database connections share the queue: SKIP LOCKED hands each its own job.

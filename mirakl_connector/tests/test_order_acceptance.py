@@ -20,7 +20,9 @@ class TestOrderAcceptance(OrderCase):
         )
         return sim_order, self.import_ids(sim_order["order_id"])
 
-    # manual decisions ------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # MANUAL DECISIONS
+    # ------------------------------------------------------------------
 
     def test_a_lapsed_licence_refuses_a_decision_and_sends_nothing(self):
         sim_order, order = self._waiting()
@@ -76,7 +78,9 @@ class TestOrderAcceptance(OrderCase):
         self.assertIn(wizard.reason_ids[0].label, order.mk_acceptance_log)
         self.assertTotalsMatch(order)
 
-    # rules -----------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # RULES
+    # ------------------------------------------------------------------
 
     def _rules(self, *values):
         return self.env["mk.acceptance.rule"].create([
@@ -136,7 +140,9 @@ class TestOrderAcceptance(OrderCase):
         self.assertEqual(result[0]["decision"], "manual")
         self.assertIn("not known yet", result[0]["reason"])
 
-    # deadline guard ---------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # DEADLINE GUARD
+    # ------------------------------------------------------------------
 
     def test_deadline_alert_then_fallback(self):
         __, order = self._waiting(self.sim_line("SKU-1", 2, 20.0), self.sim_line("SKU-3", 40, 9.0))

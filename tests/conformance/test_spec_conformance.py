@@ -330,7 +330,9 @@ def test_seeded_shops_conform_in_every_state(spec):
         _assert_conforms(sim)
 
 
-# -- the validator catches what it must ---------------------------------------------------------
+# ------------------------------------------------------------------
+# THE VALIDATOR CATCHES WHAT IT MUST
+# ------------------------------------------------------------------
 
 
 def _request(method, target, body=None, content_type="application/json", path_params=None):

@@ -48,7 +48,9 @@ def vendor():
     return private, {public.kid: public}
 
 
-# -- licence keys ---------------------------------------------------------------------------
+# ------------------------------------------------------------------
+# LICENCE KEYS
+# ------------------------------------------------------------------
 
 
 def test_valid_key_is_read_with_its_terms(vendor):
@@ -156,7 +158,9 @@ def test_public_key_text_is_checked():
         verifier.public_key_from_b64("not a key")
 
 
-# -- receipts and the full verdict ----------------------------------------------------------
+# ------------------------------------------------------------------
+# RECEIPTS AND THE FULL VERDICT
+# ------------------------------------------------------------------
 
 
 def test_activated_licence_is_valid(vendor):
