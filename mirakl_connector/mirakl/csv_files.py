@@ -18,6 +18,8 @@ import math
 import re
 import tempfile
 
+from .dates import to_mirakl
+
 # api-reference.md §5.1 (OF01 standard columns).
 OFFER_COLUMNS = (
     "sku", "product-id", "product-id-type", "description", "internal-description", "price",
@@ -202,12 +204,8 @@ def format_cell(column, value):
         return _decimal(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return to_mirakl(value)
     if isinstance(value, (int, float, decimal.Decimal)):
         return _decimal(value)
     text = str(value)

@@ -9,8 +9,9 @@ from odoo.exceptions import UserError
 
 from ..compat import sale_line_tax_field, sale_line_uom_field
 from ..mirakl import errors
+from ..mirakl.dates import from_mirakl
 from ..mirakl.orders import OrderDataError, line_terms, parse_order, states
-from ..mirakl.orders.mapping import TAX_INCLUDED, utc_datetime
+from ..mirakl.orders.mapping import TAX_INCLUDED
 
 _logger = logging.getLogger(__name__)
 
@@ -85,12 +86,12 @@ class MkOrderImporter(models.AbstractModel):
             order_id = payload.get("order_id")
             updated = payload.get("last_updated_date")
             if updated:
-                seen.append(utc_datetime(updated))
+                seen.append(from_mirakl(updated))
             if log:
                 log._add(fetched=1)
             if order_id not in known and payload.get("order_state") not in states:
                 continue
-            if known.get(order_id) and known[order_id] == utc_datetime(updated):
+            if known.get(order_id) and known[order_id] == from_mirakl(updated):
                 continue  # already mapped from this very version
             self._enqueue_import(instance, payload)
         return seen

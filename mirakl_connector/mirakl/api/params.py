@@ -5,16 +5,14 @@ import datetime
 import json
 from urllib.parse import quote
 
+from ..dates import to_mirakl
+
 
 def format_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:  # naive datetimes are UTC throughout the connector
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return to_mirakl(value)
     return str(value)
 
 

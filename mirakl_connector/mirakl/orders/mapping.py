@@ -7,9 +7,9 @@ SKUs, taxes and promotions) that the Odoo importer maps onto records, and raises
 """
 
 import hashlib
-from datetime import datetime, timezone
 from decimal import Decimal
 
+from ..dates import from_mirakl
 from . import states
 from .amounts import dec, quantize, spread
 
@@ -75,20 +75,9 @@ def _get(data, *path):
     return data
 
 
-def utc_datetime(value):
-    """Mirakl's ISO-8601 text (``Z`` or an offset) as a naive UTC datetime to the second, the
-    way Odoo stores Datetime fields; None when absent. Raises ValueError on other text."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
-
-
 def _datetime(order_id, payload, field):
     try:
-        return utc_datetime(payload.get(field))
+        return from_mirakl(payload.get(field))
     except ValueError:
         raise OrderDataError(order_id, "%s %r is not an ISO-8601 date"
                              % (field, payload.get(field)))
