@@ -21,7 +21,11 @@ def list_orders(sim, shop, request):
     orders.sort(
         key=lambda order: (order.created, order.sequence), reverse=request.arg("order") == "desc"
     )
-    return offset_page(request, orders, "orders", sim.base_url, serialize=Order.to_api)
+    tax_mode = request.arg("order_tax_mode")
+    return offset_page(
+        request, orders, "orders", sim.base_url,
+        serialize=lambda order: Order.to_api(order, tax_mode),
+    )
 
 
 def _filter_orders(sim, orders, request):

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from .clock import format_datetime, parse_datetime
-from .money import included_tax, percent_of, to_amount, to_cents
+from .money import included_tax, percent_of, spread_cents, to_amount, to_cents
 from .web import ApiError
 
 # States in which the shop may still cancel (the customer has not been debited).
@@ -58,7 +58,8 @@ class OrderLine:
         self.price_cents = self.unit_cents * self.quantity - deduced
         if self.price_cents < 0:
             raise ApiError(400, "Promotions exceed the price of line %s" % self.line_id)
-        self.taxes = [self._tax(tax, self.price_cents) for tax in spec.get("taxes", [])]
+        self.tax_specs = spec.get("taxes", [])
+        self.taxes = [self._tax(tax, self.price_cents) for tax in self.tax_specs]
         self.shipping_taxes = [
             self._tax(tax, self.shipping_cents) for tax in spec.get("shipping_taxes", [])
         ]
@@ -72,6 +73,12 @@ class OrderLine:
         self.debited = self.shipped = self.received = None
         self.refunds = []
         self.cancelations = []
+        # Share of the order's basket promotions (listed at order level only), already in
+        # price_cents; set by the order.
+        self.basket_cents = 0
+        # A line cancelled before the shop saw it: Mirakl shows it with quantity 0, price 0
+        # and the cancellation carrying what it was worth.
+        self.canceled_from_start = bool(spec.get("canceled"))
 
     def _promotion(self, promo, number):
         return {
@@ -104,11 +111,35 @@ class OrderLine:
         self.updated = now
         self.order.updated = now
 
-    def to_api(self):
+    def to_api(self, tax_mode=None):
+        """The line as OR11 shows it, in ``tax_mode`` (default: the order's own): the taxes
+        are the same amounts in both modes, the prices include them or not."""
+        include = _include_delta(self.order.tax_mode, tax_mode)
+        taxes = [_tax_api(tax) for tax in self.taxes]
+        shipping_taxes = [_tax_api(tax) for tax in self.shipping_taxes]
+        tax_cents = sum(tax["cents"] for tax in self.taxes)
+        shipping_tax_cents = sum(tax["cents"] for tax in self.shipping_taxes)
+        quantity = self.quantity
+        unit_cents = self.unit_cents + (
+            int(round(include * tax_cents / quantity)) if quantity else 0
+        )
+        price_cents = self.price_cents + include * tax_cents
+        shipping_cents = self.shipping_cents + include * shipping_tax_cents
+        cancelations = [_cancelation_api(cancel, include) for cancel in self.cancelations]
+        if self.canceled_from_start:
+            cancelations.append(_cancelation_api({
+                "id": "CAN-%s" % self.line_id, "cents": price_cents, "quantity": quantity,
+                "shipping_cents": shipping_cents, "reason_code": "SIM_CANCELED",
+                "created": self.created, "commission_cents": self.commission_cents,
+                "taxes": taxes, "shipping_taxes": shipping_taxes,
+            }, 0))
+            quantity = price_cents = shipping_cents = 0
+            taxes = [dict(tax, amount=0.0) for tax in taxes]
+            shipping_taxes = [dict(tax, amount=0.0) for tax in shipping_taxes]
         line = {
             "order_line_id": self.line_id,
             "order_line_index": self.index,
-            "order_line_state": self.state,
+            "order_line_state": "CANCELED" if self.canceled_from_start else self.state,
             "offer_id": self.offer_id,
             "offer_sku": self.offer_sku,
             "offer_state_code": "11",
@@ -118,14 +149,15 @@ class OrderLine:
             "category_code": self.category_code,
             "category_label": self.category_label,
             "description": self.product_title,
-            "quantity": self.quantity,
-            "price_unit": to_amount(self.unit_cents),
-            "origin_unit_price": to_amount(self.unit_cents),
-            "price": to_amount(self.price_cents),
-            "shipping_price": to_amount(self.shipping_cents),
-            "total_price": to_amount(self.price_cents + self.shipping_cents),
-            "taxes": [_tax_api(tax) for tax in self.taxes],
-            "shipping_taxes": [_tax_api(tax) for tax in self.shipping_taxes],
+            "quantity": quantity,
+            "price_unit": to_amount(unit_cents),
+            "origin_unit_price": to_amount(unit_cents),
+            # after every promotion, the line's own and its share of basket promotions
+            "price": to_amount(price_cents),
+            "shipping_price": to_amount(shipping_cents),
+            "total_price": to_amount(price_cents + shipping_cents),
+            "taxes": taxes,
+            "shipping_taxes": shipping_taxes,
             "commission_fee": to_amount(self.commission_cents),
             "commission_vat": to_amount(self.commission_vat_cents),
             "commission_rate_vat": COMMISSION_VAT_RATE,
@@ -139,8 +171,8 @@ class OrderLine:
             "total_commission": to_amount(self.commission_cents + self.commission_vat_cents),
             "promotions": [_promotion_api(promo) for promo in self.promotions],
             "can_refund": self.state in REFUNDABLE_LINE_STATES,
-            "cancelations": [_cancelation_api(cancel) for cancel in self.cancelations],
-            "refunds": [_refund_api(refund) for refund in self.refunds],
+            "cancelations": cancelations,
+            "refunds": [_refund_api(refund, include) for refund in self.refunds],
             "order_line_additional_fields": [],
             "created_date": format_datetime(self.created),
             "last_updated_date": format_datetime(self.updated),
@@ -153,6 +185,17 @@ class OrderLine:
             if moment:
                 line[key] = format_datetime(moment)
         return line
+
+
+def _include_delta(native, asked):
+    """+1 to add the taxes to the prices, -1 to take them out, 0 to show them as stored."""
+    if not asked or asked == native:
+        return 0
+    return 1 if asked == "TAX_INCLUDED" else -1
+
+
+def _tax_cents(taxes):
+    return sum(to_cents(tax.get("amount") or 0) for tax in taxes or [])
 
 
 def _tax_api(tax):
@@ -185,11 +228,13 @@ def _commission_api(record):
     }
 
 
-def _cancelation_api(cancel):
+def _cancelation_api(cancel, include=0):
     payload = {
         "id": cancel["id"],
-        "amount": to_amount(cancel["cents"]),
-        "shipping_amount": to_amount(cancel["shipping_cents"]),
+        "amount": to_amount(cancel["cents"] + include * _tax_cents(cancel["taxes"])),
+        "shipping_amount": to_amount(
+            cancel["shipping_cents"] + include * _tax_cents(cancel["shipping_taxes"])
+        ),
         "quantity": cancel["quantity"],
         "reason_code": cancel["reason_code"],
         "created_date": format_datetime(cancel["created"]),
@@ -200,12 +245,14 @@ def _cancelation_api(cancel):
     return payload
 
 
-def _refund_api(refund):
+def _refund_api(refund, include=0):
     payload = {
         "id": refund["id"],
         "order_refund_id": refund["id"],
-        "amount": to_amount(refund["cents"]),
-        "shipping_amount": to_amount(refund["shipping_cents"]),
+        "amount": to_amount(refund["cents"] + include * _tax_cents(refund["taxes"])),
+        "shipping_amount": to_amount(
+            refund["shipping_cents"] + include * _tax_cents(refund["shipping_taxes"])
+        ),
         "quantity": refund["quantity"],
         "reason_code": refund["reason_code"],
         "refund_state": refund["state"],
@@ -256,6 +303,29 @@ class Order:
         self.lines = [
             OrderLine(self, n, line, self.created) for n, line in enumerate(spec["lines"], 1)
         ]
+        self.basket_promotions = [
+            self._basket_promotion(promo, n)
+            for n, promo in enumerate(spec.get("basket_promotions") or [], 1)
+        ]
+        # Operator feature "order level tax calculation": order_taxes per code and rate.
+        self.order_level_taxes = bool(spec.get("order_level_taxes"))
+
+    def _basket_promotion(self, promo, number):
+        """A promotion on the whole basket: Mirakl apportions it into the line prices and
+        lists it at order level only (spec: applied_promotions[].apportioned)."""
+        cents = to_cents(promo["deduced_amount"])
+        shares = spread_cents(cents, [line.price_cents for line in self.lines])
+        for line, share in zip(self.lines, shares, strict=True):
+            line.price_cents -= share
+            line.basket_cents += share
+            line.taxes = [line._tax(tax, line.price_cents) for tax in line.tax_specs]
+        return {
+            "id": promo.get("id", "BASKET-%s-%d" % (self.order_id, number)),
+            "type": promo.get("type", "AMOUNT_OFF"),
+            "description": promo.get("description", "Basket promotion"),
+            "cents": cents,
+            "apportioned": True,
+        }
 
     # ------------------------------------------------------------------
     # READING
@@ -279,11 +349,18 @@ class Order:
     def can_cancel(self):
         return self.state in CANCELABLE_STATES and self.debited is None
 
-    def to_api(self):
-        active = [line for line in self.lines if line.state not in ("REFUSED",)] or self.lines
-        price = sum(line.price_cents for line in active)
-        shipping = sum(line.shipping_cents for line in active)
-        promotions = [promo for line in active for promo in line.promotions]
+    def to_api(self, tax_mode=None):
+        lines = [line.to_api(tax_mode) for line in self.lines]
+        # spec: the order's price is the sum of its line prices, refused lines included (a
+        # refused line keeps its amounts; the shop is simply not paid for it)
+        price = sum(to_cents(line["price"]) for line in lines)
+        shipping = sum(to_cents(line["shipping_price"]) for line in lines)
+        kept = [
+            line for line in self.lines
+            if line.state != "REFUSED" and not line.canceled_from_start
+        ] or self.lines
+        promotions = [promo for line in kept for promo in line.promotions]
+        promotions += self.basket_promotions
         order = {
             "order_id": self.order_id,
             "commercial_id": self.commercial_id,
@@ -292,8 +369,8 @@ class Order:
             "last_updated_date": format_datetime(self.updated),
             "currency_iso_code": self.currency,
             "customer": self._customer_api(),
-            "order_lines": [line.to_api() for line in self.lines],
-            "order_tax_mode": self.tax_mode,
+            "order_lines": lines,
+            "order_tax_mode": tax_mode or self.tax_mode,
             "payment_type": self.payment_type,
             "paymentType": self.payment_type,
             "payment_workflow": self.payment_workflow,
@@ -301,7 +378,7 @@ class Order:
             "shipping_price": to_amount(shipping),
             "total_price": to_amount(price + shipping),
             "total_commission": to_amount(
-                sum(line.commission_cents + line.commission_vat_cents for line in active)
+                sum(line.commission_cents + line.commission_vat_cents for line in kept)
             ),
             "promotions": {
                 "applied_promotions": [_promotion_api(promo) for promo in promotions],
@@ -328,6 +405,8 @@ class Order:
                 **{k: v for k, v in self.references.items() if k != "order_reference_for_customer"},
             },
         }
+        if self.order_level_taxes:
+            order["order_taxes"] = self._order_taxes(kept)
         if self.channel:
             order["channel"] = dict(self.channel)
         # While the shop has not decided, this carries the deadline after which the operator
@@ -345,6 +424,28 @@ class Order:
         if self.tracking:
             order.update(self.tracking)
         return order
+
+    def _order_taxes(self, lines):
+        """Tax per code and rate computed once on the order's bases (so it may differ by a
+        cent from the sum of the line amounts), fixed amounts summed."""
+        bases, fixed = {}, {}
+        for line in lines:
+            for base, taxes in ((line.price_cents, line.taxes),
+                                (line.shipping_cents, line.shipping_taxes)):
+                for tax in taxes:
+                    key = (tax["code"], tax["rate"])
+                    if tax["rate"] is None:
+                        fixed[key] = fixed.get(key, 0) + tax["cents"]
+                    else:
+                        bases[key] = bases.get(key, 0) + base
+        result = []
+        for (code, rate), base in bases.items():
+            cents = (included_tax(base, rate) if self.tax_mode == "TAX_INCLUDED"
+                     else percent_of(base, rate))
+            result.append({"code": code, "rate": rate, "total_amount": to_amount(cents)})
+        for (code, _rate), cents in fixed.items():
+            result.append({"code": code, "rate": None, "total_amount": to_amount(cents)})
+        return result
 
     def _customer_api(self):
         customer = {
@@ -380,7 +481,10 @@ class Order:
         self.updated = now
 
     def _live_lines(self):
-        return [line for line in self.lines if line.state not in ("REFUSED", "CANCELED")]
+        return [
+            line for line in self.lines
+            if line.state not in ("REFUSED", "CANCELED") and not line.canceled_from_start
+        ]
 
     def require(self, *states):
         if self.state not in states:

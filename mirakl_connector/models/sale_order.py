@@ -139,8 +139,21 @@ class SaleOrder(models.Model):
                 continue
             difference = order.currency_id.round(order.amount_total - order.mk_total)
             order.mk_total_difference = difference
-            # more than one cent apart is a mapping problem, never rounding noise
-            order.mk_total_mismatch = abs(difference) > 0.01 + 1e-9
+            # Mirakl's amounts are exact: even one cent apart is a difference to look at
+            order.mk_total_mismatch = not order.currency_id.is_zero(difference)
+
+    @api.depends("order_line.mk_fixed_tax", "order_line.price_tax", "order_line.price_total")
+    def _compute_amounts(self):
+        """Lines keeping Mirakl's tax amounts: the order's totals are the sums of its lines
+        (Odoo would recompute the tax from the rates when rounding globally)."""
+        super()._compute_amounts()
+        for order in self:
+            lines = order.order_line.filtered(lambda line: not line.display_type)
+            if not any(lines.mapped("mk_fixed_tax")):
+                continue
+            order.amount_untaxed = sum(lines.mapped("price_subtotal"))
+            order.amount_tax = sum(lines.mapped("price_tax"))
+            order.amount_total = order.amount_untaxed + order.amount_tax
 
     # ------------------------------------------------------------------
     # ACTIONS

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..mirakl.orders import states
 
@@ -43,3 +43,28 @@ class SaleOrderLine(models.Model):
         ondelete="set null",
     )
     mk_decision_reason = fields.Char(string="Decision Reason", copy=False, readonly=True)
+    mk_fixed_tax = fields.Boolean(
+        string="Mirakl Tax Amount Kept",
+        copy=False,
+        readonly=True,
+        help="The line's tax is Mirakl's amount (marketplace taxes), not recomputed by Odoo.",
+    )
+    mk_tax_amount = fields.Monetary(string="Mirakl Tax", copy=False, readonly=True)
+
+    @api.depends("mk_fixed_tax", "mk_tax_amount", "order_id.mk_tax_mode")
+    def _compute_amount(self):
+        """Mirakl's per-line tax amounts are the truth of a marketplace order: Odoo's tax from
+        the rate can differ by a cent (tax-included prices, global rounding, several taxes)."""
+        super()._compute_amount()
+        for line in self.filtered("mk_fixed_tax"):
+            currency = line.order_id.currency_id
+            amount = currency.round(
+                line.price_unit * (1 - (line.discount or 0.0) / 100.0) * line.product_uom_qty
+            )
+            tax = currency.round(line.mk_tax_amount)
+            if line.order_id.mk_tax_mode == "TAX_INCLUDED":
+                line.update({"price_total": amount, "price_subtotal": amount - tax,
+                             "price_tax": tax})
+            else:
+                line.update({"price_subtotal": amount, "price_tax": tax,
+                             "price_total": amount + tax})

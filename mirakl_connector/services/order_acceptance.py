@@ -80,6 +80,9 @@ class MkOrderAcceptance(models.AbstractModel):
     @api.model
     def _auto_decide(self, order):
         """Apply the rules to a new order; send OR21 only when every line is decided."""
+        if order.mk_import_error:  # e.g. a line on the unknown-product placeholder
+            order.message_post(body=_("Not decided automatically: %s", order.mk_import_error))
+            return False
         results = self._evaluate(order)
         self._record_results(order, results)
         decisions = rules_engine.order_decision(results)
@@ -227,6 +230,8 @@ class MkOrderAcceptance(models.AbstractModel):
 
     @api.model
     def _apply_fallback(self, order):
+        if order.mk_import_error:  # never accept an order the import could not map fully
+            return False
         results = rules_engine.fallback(self._line_facts(order))
         self._record_results(order, results)
         decisions = {r["line_id"]: r["decision"] == rules_engine.ACCEPT for r in results}

@@ -1,13 +1,14 @@
 import json
 import logging
 from datetime import timedelta
+from decimal import Decimal
 
 import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..compat import sale_line_tax_field, sale_line_uom_field
+from ..compat import sale_line_tax_field, sale_line_uom_field, service_product_vals
 from ..mirakl import errors
 from ..mirakl.dates import from_mirakl
 from ..mirakl.orders import OrderDataError, line_terms, parse_order, states
@@ -16,6 +17,7 @@ from ..mirakl.orders.mapping import TAX_INCLUDED
 _logger = logging.getLogger(__name__)
 
 ORDER_IDS_PER_CALL = 100
+UNKNOWN_PRODUCT_CODE = "MIRAKL-UNKNOWN-SKU"
 
 
 class ConcurrentImport(errors.MiraklError):
@@ -182,8 +184,38 @@ class MkOrderImporter(models.AbstractModel):
                 order = self._create_order(instance, data, payload)
         except OrderDataError as error:
             raise UserError(str(error)) from None
+        self._flag_import_problems(order)
         self._after_import(order, data, previous_state)
         return order
+
+    def _flag_import_problems(self, order):
+        """An order with lines on the unknown-product placeholder is imported (the acceptance
+        deadline runs) but flagged, with an activity naming the SKUs; once every SKU is
+        known (linked, then re-imported) the flag and the activity go away."""
+        placeholder = self._unknown_product(order.company_id, create=False)
+        unknown = order.order_line.filtered(
+            lambda line: line.mk_line_id and placeholder and line.product_id == placeholder
+        )
+        summary = _("Unknown Mirakl SKU on order %s", order.mk_order_id)
+        activities = order.activity_ids.filtered(lambda a: a.summary == summary)
+        if not unknown:
+            order.mk_import_error = False
+            if activities:
+                activities.action_feedback(feedback=_("Every SKU is now known."))
+            return
+        skus = ", ".join(unknown.mapped("mk_offer_sku"))
+        message = _(
+            "Unknown SKU %(skus)s: no offer SKU link, internal reference or barcode has it. The "
+            "line is kept on the product \"%(product)s\"; link the SKU (Mirakl › Offers › Offer "
+            "SKUs) or create the product, then re-import the order.",
+            skus=skus, product=placeholder.display_name,
+        )
+        order.mk_import_error = message
+        if not activities:
+            order.activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, note=message,
+                user_id=order.user_id.id or self.env.uid,
+            )
 
     def _after_import(self, order, data, previous_state):
         """Tell every capability that listens (state sync, acceptance, financial rules …)."""
@@ -243,6 +275,9 @@ class MkOrderImporter(models.AbstractModel):
         hidden_before = order.mk_addresses_hidden
         if hidden_before and not values["mk_addresses_hidden"]:
             values.update(self._prepare_partner_values(instance, data))
+            # a new partner makes Odoo pick the partner's pricelist, in the company's currency:
+            # the currency of a Mirakl order is always Mirakl's
+            values["pricelist_id"] = self._get_pricelist(instance, data).id
             fiscal_position = self._get_fiscal_position(instance)
             if fiscal_position is not None:  # a new address must not re-pick it
                 values["fiscal_position_id"] = fiscal_position.id
@@ -364,16 +399,24 @@ class MkOrderImporter(models.AbstractModel):
         return commands
 
     def _prepare_line_values(self, order, instance, data, line_data, line=None):
-        product = line.product_id if line else self._get_product(instance, line_data, order)
+        product = line.product_id if line else None
+        if not product or product == self._unknown_product(order.company_id, create=False):
+            product = self._get_product(instance, line_data, order)
         gross = line_data["gross"]
-        net = line_data["price"] - line_data["order_discount_share"]
-        digits = self.env["decimal.precision"].precision_get("Product Price")
-        discount_digits = self.env["decimal.precision"].precision_get("Discount")
-        price_unit, discount, _exact = line_terms(
-            gross, net, line_data["quantity"], digits, discount_digits,
-            order.currency_id.decimal_places,
+        net = line_data["net"]
+        if line_data["quantity"]:
+            digits = self.env["decimal.precision"].precision_get("Product Price")
+            discount_digits = self.env["decimal.precision"].precision_get("Discount")
+            price_unit, discount, _exact = line_terms(
+                gross, net, line_data["quantity"], digits, discount_digits,
+                order.currency_id.decimal_places,
+            )
+        else:  # cancelled down to nothing: Mirakl's unit price, quantity 0
+            price_unit, discount = line_data["price_unit"], Decimal(0)
+        promotions = line_data["promotions"] or (
+            [p for p in data["promotions"] if not any(
+                other["promotions"] for other in data["lines"])] if gross > net else []
         )
-        promotions = line_data["promotions"]
         price_include = data["tax_mode"] == TAX_INCLUDED
         taxes = self._get_taxes(order, instance, product, line_data["taxes"], net, price_include)
         values = {
@@ -393,15 +436,23 @@ class MkOrderImporter(models.AbstractModel):
             "mk_promotion_type": ", ".join(sorted({p["type"] for p in promotions if p["type"]}))
             or False,
             "mk_promotion_ref": ", ".join(p["id"] for p in promotions if p["id"]) or False,
-            "mk_promotion_amount": float(line_data["discount_amount"]
-                                         + line_data["order_discount_share"]),
+            "mk_promotion_amount": float(gross - net) if line_data["quantity"] else 0.0,
             "mk_promotion_details": json.dumps(
                 [dict(p, deduced_amount=str(p["deduced_amount"])) for p in promotions]
             ) if promotions else False,
         }
+        values.update(self._prepare_line_tax_amount(instance, taxes, line_data["tax_amount"]))
         if not line:
             values[sale_line_uom_field(self.env)] = product.uom_id.id
         return values
+
+    def _prepare_line_tax_amount(self, instance, taxes, mirakl_tax):
+        """With the marketplace's own taxes, the line's tax is Mirakl's amount to the cent
+        (its per-line, per-code amounts are the truth of a marketplace order); Odoo's
+        computation from the rate would differ by a cent with tax-included prices or global
+        rounding. Through a fiscal position or with the product's taxes, Odoo computes."""
+        fixed = instance.order_tax_source == "marketplace" and bool(taxes)
+        return {"mk_fixed_tax": fixed, "mk_tax_amount": float(mirakl_tax) if fixed else 0.0}
 
     def _prepare_line_name(self, product, line_data):
         return "[%s] %s" % (line_data["offer_sku"] or line_data["skus"][0], line_data["title"])
@@ -428,6 +479,7 @@ class MkOrderImporter(models.AbstractModel):
             "is_delivery": True,
             sale_line_tax_field(self.env): [fields.Command.set(taxes.ids)],
         }
+        values.update(self._prepare_line_tax_amount(instance, taxes, shipping["tax_amount"]))
         if not line:
             values[sale_line_uom_field(self.env)] = carrier.product_id.uom_id.id
             return [fields.Command.create(values)]
@@ -472,11 +524,28 @@ class MkOrderImporter(models.AbstractModel):
             return self.env["product.product"].create(
                 self._prepare_product_values(instance, line_data)
             )
-        raise OrderDataError(order.mk_order_id, _(
-            "unknown SKU %(sku)s on line %(line)s: no product has it as internal reference or "
-            "barcode. Create the product, or allow product creation on the shop.",
-            sku=" / ".join(line_data["skus"]), line=line_data["line_id"],
-        ))
+        # the order must not wait for the catalogue: the line goes on a placeholder and the
+        # order is flagged (see _flag_import_problems)
+        return self._unknown_product(instance.company_id)
+
+    def _unknown_product(self, company, create=True):
+        """The company's "Unknown Mirakl product", created on first use."""
+        Product = self.env["product.product"].with_context(active_test=False)
+        product = Product.search([
+            ("default_code", "=", UNKNOWN_PRODUCT_CODE), ("company_id", "=", company.id),
+        ], limit=1)
+        if product or not create:
+            return product
+        return Product.create({
+            **service_product_vals(self.env),
+            "name": _("Unknown Mirakl product"),
+            "default_code": UNKNOWN_PRODUCT_CODE,
+            "company_id": company.id,
+            "sale_ok": False,
+            "purchase_ok": False,
+            "list_price": 0.0,
+            "taxes_id": [fields.Command.clear()],
+        })
 
     def _find_product(self, instance, line_data):
         """Offer SKU, then product SKU: through the shop's offer SKU links (mk.offer.binding),

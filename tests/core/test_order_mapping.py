@@ -83,19 +83,76 @@ def test_tax_included_total_is_total_price():
     assert data["mirakl_total"] == D("12.00")
 
 
-def test_order_discount_without_line_promotions_is_spread_to_the_cent():
+def _basket_order():
+    """A 136 EUR basket with a 10 EUR basket promotion that Mirakl apportioned into the line
+    prices (spec: line ``price`` is what the line costs; ``applied_promotions[].apportioned``)
+    and lists at order level only."""
+    lines = [_line(1, "A", 2, 40.0), _line(2, "B", 1, 56.0)]
+    lines[0]["price"], lines[1]["price"] = 74.12, 51.88
+    return _order(lines, promotions={
+        "applied_promotions": [{"id": "BASKET-10", "apportioned": True, "deduced_amount": 10.0,
+                                "configuration": {"type": "AMOUNT_OFF", "amount_off": 10.0}}],
+        "total_deduced_amount": 10.0,
+    })
+
+
+def test_basket_promotion_already_in_line_prices_is_not_deducted_again():
+    data = parse_order(_basket_order())
+    assert data["mirakl_total"] == D("126.00")
+    first, second = data["lines"]
+    assert [first["net"], second["net"]] == [D("74.12"), D("51.88")]
+    assert first["gross"] == D("80.00") and first["order_discount_share"] == 0
+
+
+def test_total_price_below_the_line_prices_is_spread_to_the_cent():
     lines = [_line(1, "A", 1, 10.0), _line(2, "B", 1, 10.0), _line(3, "C", 1, 10.0)]
     order = _order(lines, promotions={"applied_promotions": [], "total_deduced_amount": 1.0})
+    order["total_price"] = 29.0  # a deduction Mirakl did not put into the line prices
     data = parse_order(order)
     shares = [line["order_discount_share"] for line in data["lines"]]
     assert sum(shares) == D("1.00") and sorted(shares) == [D("0.33"), D("0.33"), D("0.34")]
     assert data["mirakl_total"] == D("29.00")
 
 
+def test_cancelled_line_with_quantity_zero_imports_and_owes_nothing():
+    lines = [_line(1, "A", 2, 10.0, taxes=[("TVA", 20, 4.0)]), _line(2, "B", 1, 5.0)]
+    lines[1].update(order_line_state="CANCELED", quantity=0, price=0, cancelations=[
+        {"id": "C1", "amount": 5.0, "shipping_amount": 0, "quantity": 1, "taxes": []}])
+    order = _order(lines)
+    data = parse_order(order)
+    cancelled = data["lines"][1]
+    assert cancelled["effective_qty"] == 0 and cancelled["dropped"]
+    assert data["mirakl_total"] == D("24.00")
+
+
+def test_refused_line_is_not_expected_whether_total_price_counts_it_or_not():
+    lines = [_line(1, "A", 1, 10.0, taxes=[("TVA", 20, 2.0)]),
+             _line(2, "B", 1, 5.0, taxes=[("TVA", 20, 1.0)])]
+    lines[1]["order_line_state"] = "REFUSED"
+    order = _order(lines)  # total_price 15: the spec's sum of every line price
+    assert parse_order(order)["mirakl_total"] == D("12.00")
+    order["total_price"], order["price"] = 10.0, 10.0  # or without the refused line
+    assert parse_order(order)["mirakl_total"] == D("12.00")
+
+
+def test_order_taxes_are_the_truth_per_code():
+    # 3 x 0.333... rounded per line is 0.99 in all; Mirakl's order level calculation says 1.00
+    lines = [_line(i, sku, 1, 1.67, taxes=[("TVA", 20, 0.33)]) for i, sku in
+             ((1, "A"), (2, "B"), (3, "C"))]
+    order = _order(lines, order_taxes=[{"code": "TVA", "rate": 20, "total_amount": 1.0},
+                                       {"code": "ECO", "rate": None, "total_amount": 0.3}])
+    data = parse_order(order)
+    assert sum(line["tax_amount"] for line in data["lines"]) == D("1.30")
+    assert data["tax_amount"] == D("1.30")
+    assert data["mirakl_total"] == D("5.01") + D("1.30")
+
+
 @pytest.mark.parametrize("mutate, message", [
     (lambda o: o.pop("order_lines"), "has no order_lines"),
     (lambda o: o["order_lines"][0].update(price=None), "price is missing"),
     (lambda o: o["order_lines"][0].update(quantity=0), "not a positive integer"),
+    (lambda o: o["order_lines"][0].update(quantity=-1, order_line_state="CANCELED"),
+     "not a positive integer"),
     (lambda o: o["order_lines"][0].update(offer_sku=None, product_sku=None), "no offer_sku"),
     (lambda o: o.update(total_price="abc"), "total_price is not a number"),
     (lambda o: o.update(customer={}), "customer.customer_id is missing"),

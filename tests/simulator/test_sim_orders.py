@@ -39,7 +39,8 @@ def test_partial_acceptance_refuses_the_other_lines(sim, api):
         "WAITING_DEBIT_PAYMENT",
         "REFUSED",
     ]
-    assert seen["total_price"] == 10.0  # refused lines no longer count
+    # spec: price is the sum of the line prices; the refused line keeps its amounts
+    assert seen["total_price"] == 40.0
 
 
 def test_refusing_every_line_refuses_the_order_and_keeps_addresses_hidden(sim, api):

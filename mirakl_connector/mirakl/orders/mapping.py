@@ -185,8 +185,12 @@ def _line(order_id, index, line):
     line_id = line.get("order_line_id")
     if not line_id:
         raise OrderDataError(order_id, "%s.order_line_id is missing" % field)
+    state = line.get("order_line_state") or ""
     quantity = line.get("quantity")
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+    # Mirakl sends a cancelled line with quantity 0: nothing is left to sell on it.
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0 or (
+        quantity == 0 and state not in states.ENDED_UNSOLD and not line.get("cancelations")
+    ):
         raise OrderDataError(order_id, "line %s: quantity %r is not a positive integer"
                              % (line_id, quantity))
     skus = []
@@ -200,12 +204,22 @@ def _line(order_id, index, line):
     price_unit = _amount(order_id, line.get("price_unit"), "line %s price_unit" % line_id)
     promotions = _promotions(order_id, line.get("promotions"), "line %s promotions" % line_id)
     deduced = sum((p["deduced_amount"] for p in promotions), Decimal(0))
-    state = line.get("order_line_state") or ""
     cancelations = line.get("cancelations") or []
     refunds = line.get("refunds") or []
     canceled = sum(int(c.get("quantity") or 0) for c in cancelations)
     refunded = sum(int(r.get("quantity") or 0) for r in refunds)
     removed = _removed(order_id, line_id, cancelations + refunds)
+    fees = sum(
+        (_amount(order_id, fee.get("amount") or 0, "line %s fees amount" % line_id)
+         for fee in line.get("fees") or []),
+        Decimal(0),
+    )
+    dropped = state in states.ENDED_UNSOLD or quantity == 0
+    # Mirakl's line price is after every promotion (spec: price = what the line costs). What
+    # the promotions took off shows as the gap to the catalogue price (price_unit x quantity),
+    # whether the promotion is listed on the line or only at order level (basket promotions).
+    catalogue = price_unit * quantity
+    gross = catalogue if catalogue >= price else price + deduced
     return {
         "line_id": str(line_id),
         "index": line.get("order_line_index") or index + 1,
@@ -219,7 +233,7 @@ def _line(order_id, index, line):
         "quantity": quantity,
         "price_unit": price_unit,
         "price": price,
-        "gross": price + deduced,
+        "gross": gross,
         "promotions": promotions,
         "discount_amount": deduced,
         "taxes": _taxes(order_id, line.get("taxes"), "line %s taxes" % line_id),
@@ -234,7 +248,9 @@ def _line(order_id, index, line):
         "refunded_qty": refunded,
         # what the shop still sells on this line once refusals, cancellations and refunds
         # are taken out; the Odoo line follows these quantities and amounts
-        "effective_qty": 0 if state == states.REFUSED else max(quantity - canceled - refunded, 0),
+        "effective_qty": 0 if dropped else max(quantity - canceled - refunded, 0),
+        "dropped": dropped,
+        "fees": fees,
         "removed": removed,
         "cancelations": cancelations,
         "refunds": refunds,
@@ -243,15 +259,19 @@ def _line(order_id, index, line):
 
 def _removed(order_id, line_id, records):
     """Amounts taken off a line by its cancellations and refunds."""
-    removed = {"amount": Decimal(0), "shipping_amount": Decimal(0), "taxes": Decimal(0)}
+    removed = {
+        "amount": Decimal(0), "shipping_amount": Decimal(0), "taxes": Decimal(0),
+        "shipping_taxes": Decimal(0),
+    }
     for record in records:
         label = "line %s %s" % (line_id, record.get("id") or "cancelation/refund")
         removed["amount"] += _amount(order_id, record.get("amount") or 0, label + " amount")
         removed["shipping_amount"] += _amount(
             order_id, record.get("shipping_amount") or 0, label + " shipping_amount"
         )
-        for tax in (record.get("taxes") or []) + (record.get("shipping_taxes") or []):
-            removed["taxes"] += _amount(order_id, tax.get("amount") or 0, label + " tax amount")
+        for kind in ("taxes", "shipping_taxes"):
+            for tax in record.get(kind) or []:
+                removed[kind] += _amount(order_id, tax.get("amount") or 0, label + " tax amount")
     return removed
 
 
@@ -287,30 +307,34 @@ def parse_order(payload):
     order_promotions = _promotions(
         order_id, _get(payload, "promotions", "applied_promotions"), "promotions"
     )
-    order_discount = _order_discount(order_id, payload, lines)
-    shares = [Decimal(0)] * len(lines)
+    kept = [line for line in lines if not line["dropped"]]
+    for line in lines:
+        _line_amounts(line)
+    _reconcile_order_taxes(order_id, payload, lines, kept)
+    order_discount = _order_discount(total_price, kept)
+    shares = [Decimal(0)] * len(kept)
     if order_discount:
-        # An order-level discount Mirakl did not allocate: spread it like an apportioned one.
-        weights = [max(line["price"], Decimal(0)) for line in lines]
-        shares = spread(order_discount, weights)
-    for line, share in zip(lines, shares, strict=True):
+        # total_price is below what the lines still carry: a deduction Mirakl did not put in
+        # the line prices. Spread it over the lines, to the cent.
+        shares = spread(order_discount, [max(line["remaining"], Decimal(0)) for line in kept])
+    for line in lines:
+        line["order_discount_share"] = Decimal(0)
+    for line, share in zip(kept, shares, strict=True):
         line["order_discount_share"] = share
-        line["net"] = line["price"] - share
-    # Mirakl leaves refused lines out of the order's price but keeps their line amounts.
-    kept = [line for line in lines if line["state"] != states.REFUSED] or lines
-    taxes = [t for line in kept for t in line["taxes"]]
+    for line in lines:
+        line["net"] = line["price"] - line["order_discount_share"]
     shipping_taxes = [t for line in kept for t in line["shipping_taxes"]]
-    tax_amount = sum((t["amount"] for t in taxes + shipping_taxes), Decimal(0))
-    mirakl_total = total_price
-    if order_discount and not _differs(total_price, order_price + shipping_price):
-        mirakl_total -= order_discount
+    tax_amount = sum((line["tax_amount"] + line["shipping_tax_amount"] for line in kept),
+                     Decimal(0))
+    # What the customer pays for the order as it stands, from Mirakl's own line amounts:
+    # refused and cancelled lines owe nothing, cancellations and refunds are taken off, the
+    # taxes are Mirakl's per line and per code (added in TAX_EXCLUDED mode only).
+    mirakl_total = sum(
+        (line["remaining"] + line["remaining_shipping"] + line["fees"] for line in kept),
+        Decimal(0),
+    ) - order_discount
     if tax_mode == TAX_EXCLUDED:
         mirakl_total += tax_amount
-    for line in kept:
-        removed = line["removed"]
-        mirakl_total -= removed["amount"] + removed["shipping_amount"]
-        if tax_mode == TAX_EXCLUDED:
-            mirakl_total -= removed["taxes"]
     customer = _customer(order_id, payload)
     return {
         "order_id": str(order_id),
@@ -340,11 +364,9 @@ def parse_order(payload):
         "customer": customer,
         "lines": lines,
         "shipping": {
-            "price": sum(
-                (line["shipping_price"] - line["removed"]["shipping_amount"] for line in kept),
-                Decimal(0),
-            ),
+            "price": sum((line["remaining_shipping"] for line in kept), Decimal(0)),
             "taxes": _group_taxes(shipping_taxes),
+            "tax_amount": sum((line["shipping_tax_amount"] for line in kept), Decimal(0)),
         },
         "promotions": order_promotions,
         "order_discount": order_discount,
@@ -356,19 +378,63 @@ def parse_order(payload):
     }
 
 
-def _differs(a, b):
-    return abs(a - b) > Decimal("0.005")
+def _line_amounts(line):
+    """What the line still carries once its cancellations and refunds are taken off."""
+    removed = line["removed"]
+    if line["dropped"]:
+        line.update(remaining=Decimal(0), remaining_shipping=Decimal(0), tax_amount=Decimal(0),
+                    shipping_tax_amount=Decimal(0))
+        return
+    line.update(
+        remaining=line["price"] - removed["amount"],
+        remaining_shipping=line["shipping_price"] - removed["shipping_amount"],
+        tax_amount=sum((t["amount"] for t in line["taxes"]), Decimal(0)) - removed["taxes"],
+        shipping_tax_amount=sum((t["amount"] for t in line["shipping_taxes"]), Decimal(0))
+        - removed["shipping_taxes"],
+    )
 
 
-def _order_discount(order_id, payload, lines):
-    """Order-level discount not carried by any line promotion."""
-    if payload.get("order_discount") is not None:
-        explicit = _amount(order_id, payload.get("order_discount"), "order_discount")
-    else:
-        explicit = _amount(
-            order_id, _get(payload, "promotions", "total_deduced_amount") or 0,
-            "promotions.total_deduced_amount",
-        )
-    if any(line["promotions"] for line in lines):
-        return Decimal(0)
-    return explicit if explicit > 0 else Decimal(0)
+def _reconcile_order_taxes(order_id, payload, lines, kept):
+    """With Mirakl's *order level tax calculation*, ``order_taxes`` holds the order's tax per
+    code and rate (rounded once for the order): it is the truth, so a cent of difference with
+    the line taxes goes on the line carrying most of that code, and a code no line carries goes
+    on the largest line. Only for an order with nothing refused, cancelled or refunded, whose
+    order_taxes describe exactly the lines we have."""
+    order_taxes = payload.get("order_taxes") or []
+    if not order_taxes or not kept or len(kept) != len(lines) or any(
+        line["cancelations"] or line["refunds"] for line in lines
+    ):
+        return
+    for index, tax in enumerate(order_taxes):
+        field = "order_taxes[%d]" % index
+        code = (tax or {}).get("code")
+        if not code:
+            raise OrderDataError(order_id, "%s.code is missing" % field)
+        rate = None if tax.get("rate") is None else dec(tax["rate"], field + ".rate")
+        target = _amount(order_id, tax.get("total_amount"), field + ".total_amount")
+        holders = [
+            (line, kind, entry)
+            for line in kept for kind in ("taxes", "shipping_taxes") for entry in line[kind]
+            if entry["code"] == str(code) and entry["rate"] == rate
+        ]
+        delta = target - sum((entry["amount"] for _l, _k, entry in holders), Decimal(0))
+        if not delta:
+            continue
+        if holders:
+            line, kind, entry = max(holders, key=lambda h: h[2]["amount"])
+            entry["amount"] += delta
+        else:
+            line, kind = max(kept, key=lambda line: line["price"]), "taxes"
+            line[kind].append({"code": str(code), "rate": rate, "amount": delta})
+        amount_key = "tax_amount" if kind == "taxes" else "shipping_tax_amount"
+        line[amount_key] += delta
+
+
+def _order_discount(total_price, kept):
+    """A deduction in total_price that the line prices do not carry (zero when Mirakl already
+    put the promotions in the line prices, which is what its spec describes)."""
+    carried = sum(
+        (line["remaining"] + line["remaining_shipping"] + line["fees"] for line in kept),
+        Decimal(0),
+    )
+    return max(carried - total_price, Decimal(0))
