@@ -216,9 +216,17 @@ def _seed_orders(sim, shop, rng, offers):
         created = sim.now() - timedelta(
             hours=rng.randint(1, 60) if state == "WAITING_ACCEPTANCE" else rng.randint(60, 24 * 30)
         )
-        order = sim.create_order(
-            shop, {"state": state, "lines": lines, "created_date": created.isoformat()}
-        )
+        spec = {"state": state, "lines": lines, "created_date": created.isoformat()}
+        # The amounts Mirakl's spec describes and importers get wrong: a basket promotion
+        # apportioned into the line prices and listed at order level only, a line cancelled
+        # down to quantity 0, the order level tax calculation (order_taxes).
+        if number % 5 == 1:
+            spec["basket_promotions"] = [{"deduced_amount": 3.0, "description": "3 off"}]
+        if number % 7 == 3 and len(lines) > 1 and state not in ("REFUSED", "CANCELED"):
+            lines[-1]["canceled"] = True
+        if number % 6 == 5:
+            spec["order_level_taxes"] = True
+        order = sim.create_order(shop, spec)
         orders.append(order)
     return orders
 

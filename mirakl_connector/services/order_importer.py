@@ -488,7 +488,8 @@ class MkOrderImporter(models.AbstractModel):
 
     def _changed_values(self, line, values):
         """Only what differs, so that a re-import of an unchanged order writes nothing. The
-        price terms travel together: Odoo recomputes prices when a quantity moves alone."""
+        price terms travel together: Odoo recomputes prices when a quantity or the product moves
+        alone."""
         changed = {}
         for name, value in values.items():
             field = line._fields[name]
@@ -503,7 +504,7 @@ class MkOrderImporter(models.AbstractModel):
                     changed[name] = value
             elif (line[name] or False) != (value or False):
                 changed[name] = value
-        if changed.keys() & {"product_uom_qty", "price_unit", "discount"}:
+        if changed.keys() & {"product_id", "product_uom_qty", "price_unit", "discount"}:
             for name in ("product_uom_qty", "price_unit", "discount"):
                 if name in values:
                     changed[name] = values[name]

