@@ -4,6 +4,7 @@ from . import test_security
 from . import test_mk_job
 from . import test_dispatch
 from . import test_order_import
+from . import test_order_fidelity
 from . import test_order_acceptance
 from . import test_order_state
 from . import test_order_concurrency
