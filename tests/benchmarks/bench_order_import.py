@@ -1,10 +1,13 @@
 """Order import throughput: 1,000 Mirakl orders from the simulator into a fresh database.
 
     <odoo>/.venv/bin/python tests/benchmarks/bench_order_import.py <odoo source> [--orders N]
+        [--rounding round_per_line|round_globally] [--tax-mode TAX_INCLUDED|TAX_EXCLUDED]
         [--db NAME] [--keep] [--db-host 127.0.0.1] [--db-user odoo]
 
 It installs the two addons in a new database (odoo-bin -i), then, in this process:
-1. fills an in-process simulator with N orders of 2–3 lines (taxes, a promotion, shipping);
+1. fills an in-process simulator with N orders of 2–3 lines (taxes, two taxes on some lines,
+   a line or basket promotion, shipping), sets the company's tax rounding (default: what
+   Odoo gives a new company on that series) and asks OR11 in the given tax mode;
 2. polls them the way the cron does (OR11 → one mk.job per order) and runs the queue, one
    transaction per order as in production; prints orders per second and HTTP calls per 100
    orders;
@@ -30,6 +33,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("odoo", type=Path, help="Odoo source directory (with odoo-bin)")
     parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--rounding", choices=("round_per_line", "round_globally"),
+                        help="company tax rounding (default: the series' new-company default)")
+    parser.add_argument("--tax-mode", choices=("TAX_INCLUDED", "TAX_EXCLUDED"),
+                        default="TAX_INCLUDED", help="order_tax_mode asked of OR11")
     parser.add_argument("--db", default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--db-host", default=os.environ.get("PGHOST", "127.0.0.1"))
@@ -77,19 +84,25 @@ def fill_simulator(sim, count):
                 "offer_sku": "BENCH-%03d" % rng.randrange(50),
                 "quantity": rng.randint(1, 4),
                 "price_unit": round(rng.uniform(3, 120), 2),
-                "taxes": [{"code": "TVA-20", "rate": 20}],
+                # one line in three: two taxes, each rounded by Mirakl
+                "taxes": [{"code": "TVA-5.5", "rate": 5.5}, {"code": "ECO", "rate": 1}]
+                if index == 2 else [{"code": "TVA-20", "rate": 20}],
                 "shipping_price": 2.5 if index == 0 else 0,
                 "shipping_taxes": [{"code": "TVA-20", "rate": 20}] if index == 0 else [],
             }
             if number % 4 == 0 and index == 0:
                 line["promotions"] = [{"deduced_amount": 1.5, "type": "AMOUNT_OFF"}]
             lines.append(line)
-        sim.simulator.create_order(shop, {"state": "WAITING_ACCEPTANCE", "lines": lines})
+        spec = {"state": "WAITING_ACCEPTANCE", "lines": lines}
+        if number % 4 == 2:  # apportioned into the line prices, listed at order level only
+            spec["basket_promotions"] = [{"deduced_amount": 2.35}]
+        sim.simulator.create_order(shop, spec)
 
 
-def setup_shop(env, sim):
+def setup_shop(env, sim, args):
     shop = sim.shop("EUR")
     env.ref("base.EUR").active = True
+    env.company.tax_calculation_rounding_method = args.rounding
     for number in range(50):
         env["product.product"].create({
             "name": "Bench %03d" % number, "default_code": "BENCH-%03d" % number,
@@ -98,7 +111,7 @@ def setup_shop(env, sim):
     return env["mk.instance"].create({
         "name": "Benchmark shop", "base_url": sim.base_url, "api_key": shop["api_key"],
         "shop_id": str(shop["shop_id"]), "order_states_to_import": "WAITING_ACCEPTANCE",
-        "order_tax_mode": "TAX_INCLUDED", "order_tax_source": "marketplace",
+        "order_tax_mode": args.tax_mode, "order_tax_source": "marketplace",
         "order_create_taxes": True,
     })
 
@@ -137,6 +150,8 @@ def main():
     args = parse_args()
     series = "19" if (args.odoo / "odoo" / "orm").is_dir() else args.odoo.name.split(".")[0]
     db = args.db or "ord_bench_%s_%d" % (series, os.getpid())
+    # what Odoo gives a new company: global rounding from 19.0 on, per line before
+    args.rounding = args.rounding or ("round_globally" if series == "19" else "round_per_line")
     install(args, db)
     odoo, registry = bootstrap(args, db)
     from mirakl_simulator.testing import running_simulator
@@ -148,7 +163,7 @@ def main():
             fill_simulator(sim, args.orders)
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                instance_id = setup_shop(env, sim).id
+                instance_id = setup_shop(env, sim, args).id
                 cr.commit()
             sim.clear_request_log()
 
@@ -181,8 +196,8 @@ def main():
                            check=False)
 
     imported = len(orders)
-    print("Odoo %s, %d orders asked, %d imported, %d failed jobs, %d total mismatches"
-          % (series, args.orders, imported, failed, mismatched))
+    print("Odoo %s, %s, %s: %d orders asked, %d imported, %d failed jobs, %d total mismatches"
+          % (series, args.rounding, args.tax_mode, args.orders, imported, failed, mismatched))
     print("import:  %.1f s, %.1f orders/s, %.1f HTTP calls per 100 orders"
           % (elapsed, imported / elapsed, calls * 100.0 / max(imported, 1)))
     print("floor:   %.1f s, %.1f orders/s (ORM create from prepared values)"
