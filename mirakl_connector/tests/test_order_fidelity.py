@@ -6,7 +6,7 @@ cancelled down to nothing has quantity 0, ``price`` is the sum of every line pri
 
 from odoo.tests import tagged
 
-from .test_order_common import OrderCase
+from .common import OrderCase
 
 MULTI_TAX_LINES = [
     {"offer_sku": "SKU-1", "quantity": 3, "price_unit": 19.99,
