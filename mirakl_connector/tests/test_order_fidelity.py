@@ -35,7 +35,9 @@ class TestOrderFidelity(OrderCase):
         self.assertAlmostEqual(order.amount_tax, tax, places=2)
         self.assertTotalsMatch(order)
 
-    # 1. basket promotions ------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # 1. BASKET PROMOTIONS
+    # ------------------------------------------------------------------
 
     def test_basket_promotion_in_the_line_prices_is_not_deducted_twice(self):
         sim_order = self.create_sim_order(
@@ -54,7 +56,9 @@ class TestOrderFidelity(OrderCase):
                                80.0 - sim_order["order_lines"][0]["price"], places=2)
         self.assertEqual(first.mk_promotion_ref, "BASKET-10")
 
-    # 2. Mirakl's tax amounts, whatever the rounding ----------------------------------
+    # ------------------------------------------------------------------
+    # 2. MIRAKL'S TAX AMOUNTS, WHATEVER THE ROUNDING
+    # ------------------------------------------------------------------
 
     def _check_taxes_kept(self, rounding):
         self.company.tax_calculation_rounding_method = rounding
@@ -106,7 +110,9 @@ class TestOrderFidelity(OrderCase):
         self.assertEqualsMirakl(other, included.amount_total, included.amount_tax)
         self.assertAlmostEqual(other.amount_untaxed, included.amount_untaxed, places=2)
 
-    # 3. cancelled line with quantity 0 -----------------------------------------------
+    # ------------------------------------------------------------------
+    # 3. CANCELLED LINE WITH QUANTITY 0
+    # ------------------------------------------------------------------
 
     def test_cancelled_line_with_quantity_zero_does_not_reject_the_order(self):
         sim_order = self.create_sim_order(
@@ -123,7 +129,9 @@ class TestOrderFidelity(OrderCase):
         self.assertEqual(line.mk_line_state, "CANCELED")
         self.assertEqualsMirakl(order, 20.0, 20.0 / 6)
 
-    # 4. unknown SKU ------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # 4. UNKNOWN SKU
+    # ------------------------------------------------------------------
 
     def test_unknown_sku_imports_on_a_placeholder_and_is_fixed_by_linking_it(self):
         self.instance.order_auto_accept = True
@@ -156,7 +164,9 @@ class TestOrderFidelity(OrderCase):
         self.assertFalse(order.activity_ids.filtered(lambda a: "Unknown Mirakl SKU" in a.summary))
         self.assertTotalsMatch(order)
 
-    # 5. currency ---------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # 5. CURRENCY
+    # ------------------------------------------------------------------
 
     def test_currency_stays_mirakl_s_after_the_addresses_are_revealed(self):
         # a company selling on a shop in another currency (EUR company on the USD shop, or
@@ -179,7 +189,9 @@ class TestOrderFidelity(OrderCase):
         total = 21.6 if mode == "TAX_EXCLUDED" else 20.0
         self.assertEqualsMirakl(order, total, mirakl_tax(sim_order))
 
-    # 6. partial refusal --------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # 6. PARTIAL REFUSAL
+    # ------------------------------------------------------------------
 
     def test_no_false_mismatch_after_a_partial_refusal(self):
         sim_order = self.create_sim_order(
@@ -197,7 +209,9 @@ class TestOrderFidelity(OrderCase):
         self.assertEqual(order.mk_acceptance_state, "partial")
         self.assertEqualsMirakl(order, 24.0, 24.0 / 6)
 
-    # every seeded order --------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # EVERY SEEDED ORDER
+    # ------------------------------------------------------------------
 
     def test_every_seeded_order_imports_without_a_total_mismatch(self):
         self.sim.reset(seed=True)
