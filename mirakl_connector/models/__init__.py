@@ -13,6 +13,8 @@ from . import mk_acceptance_rule
 from . import mk_financial_rule
 from . import mk_tax_mapping
 from . import delivery_carrier
+from . import product_pricelist
+from . import product_product
 from . import res_partner
 from . import sale_order
 from . import sale_order_line

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 
 from ..compat import service_product_vals
+from .mk_job import create_auto_key, create_or_retry
 
 
 class DeliveryCarrier(models.Model):
@@ -11,6 +12,18 @@ class DeliveryCarrier(models.Model):
         help="Mirakl shipping type code (shipping_type_code of the orders) this delivery method "
         "stands for. Restrict the countries to use one method per destination.",
     )
+    mk_auto_created = fields.Boolean(
+        copy=False, readonly=True, help="Created by the order import for its shipping type.",
+    )
+
+    def init(self):
+        super().init()
+        create_auto_key(
+            self,
+            "delivery_carrier_mk_auto_uniq",
+            "mk_shipping_type_code, COALESCE(company_id, 0)",
+            "mk_auto_created",
+        )
 
     @api.model
     def _mk_find_or_create(self, instance, code, label=None, country=None):
@@ -26,7 +39,12 @@ class DeliveryCarrier(models.Model):
             if carrier:
                 return carrier
         carrier = Carrier.search(domain, limit=1)
-        return carrier or Carrier.create(self._mk_prepare_values(instance, code, label))
+        if carrier:
+            return carrier
+        return create_or_retry(Carrier, self._mk_prepare_values(instance, code, label), _(
+            "The delivery method of Mirakl shipping type %s is being created by another "
+            "transaction; this import will be retried.", code,
+        ))
 
     @api.model
     def _mk_prepare_values(self, instance, code, label=None):
@@ -44,4 +62,5 @@ class DeliveryCarrier(models.Model):
             "delivery_type": "fixed",
             "fixed_price": 0.0,
             "company_id": instance.company_id.id,
+            "mk_auto_created": True,
         }

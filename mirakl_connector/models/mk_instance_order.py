@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..mirakl.orders import OrderDataError
+from .mk_job import create_or_retry
 
 
 class MkInstance(models.Model):
@@ -135,10 +136,16 @@ class MkInstance(models.Model):
             ("currency_id", "=", currency.id),
             ("company_id", "in", (False, self.company_id.id)),
         ], limit=1)
-        return pricelist or Pricelist.create({
+        if pricelist:
+            return pricelist
+        values = {
             "name": "Mirakl %s" % currency.name, "currency_id": currency.id,
-            "company_id": self.company_id.id,
-        })
+            "company_id": self.company_id.id, "mk_auto_created": True,
+        }
+        return create_or_retry(Pricelist, values, _(
+            "The %s pricelist is being created by another transaction; this import will be "
+            "retried.", currency.name,
+        ))
 
     # ------------------------------------------------------------------
     # ACTIONS

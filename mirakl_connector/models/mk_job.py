@@ -36,6 +36,38 @@ MAX_ACQUIRE_CONFLICTS = 5
 JOB_METHOD_PREFIX = "_job_"
 
 
+class RetryableJobError(Exception):
+    """Work that another transaction is doing or has just done (a lock held, a unique key
+    taken after our snapshot began): the queue runs the job again later, in a new
+    transaction that sees the other's work. Not a Mirakl error: Mirakl was not involved."""
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def create_auto_key(model, index_name, columns, where):
+    """The unique key of what the import creates by itself (a partial index, so records a
+    person made are free): a twin created by a concurrent import fails on it, and that
+    import is retried (see ``create_or_retry``). ``columns`` and ``where`` are SQL text."""
+    model.env.cr.execute(SQL(
+        "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s) WHERE %s",
+        SQL.identifier(index_name), SQL.identifier(model._table), SQL(columns), SQL(where),
+    ))
+
+
+def create_or_retry(model, values, message):
+    """``model.create(values)`` where a unique key guards against a twin: when another
+    transaction created it first (maybe after our snapshot, so our search could not see
+    it), raise RetryableJobError(``message``); the retry finds the twin."""
+    try:
+        with model.env.cr.savepoint():
+            return model.create(values)
+    except psycopg2.errors.UniqueViolation:
+        raise RetryableJobError(message) from None
+
+
 class MkJob(models.Model):
     """The durable queue (contract 3 in docs/architecture.md).
 
@@ -333,6 +365,8 @@ class MkJob(models.Model):
                 )
             with self.env.cr.savepoint():
                 result = method(job)
+        except RetryableJobError as error:
+            self._handle_failure(error, retryable=True)
         except errors.MiraklError as error:
             self._handle_failure(
                 error, retryable=error.retryable, response=self._error_response(error)
@@ -381,6 +415,8 @@ class MkJob(models.Model):
 
     @api.model
     def _describe(self, error):
+        if isinstance(error, RetryableJobError):
+            return error.message
         if isinstance(error, errors.MiraklError):
             return self.env["mk.instance"]._describe_error(error)
         if isinstance(error, (UserError, ValidationError)):

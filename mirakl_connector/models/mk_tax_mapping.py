@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 
 from ..compat import sql_constraints, tax_price_include_vals
 from ..mirakl.orders import OrderDataError
+from .mk_job import create_or_retry
 
 
 @sql_constraints(
@@ -57,10 +58,14 @@ class MkTaxMapping(models.Model):
         account_tax = self.env["account.tax"].create(
             self._mk_prepare_tax_values(instance, tax["code"], Decimal(rate), price_include)
         )
-        self.create({
+        values = {
             "instance_id": instance.id, "code": tax["code"], "price_include": price_include,
             "tax_id": account_tax.id,
-        })
+        }
+        create_or_retry(self, values, _(
+            "Mirakl tax code %s is being mapped by another transaction; this import will be "
+            "retried.", tax["code"],
+        ))
         return account_tax
 
     @api.model

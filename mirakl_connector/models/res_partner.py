@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 
 from ..mirakl.orders import OrderDataError
+from .mk_job import create_auto_key, create_or_retry
 
 
 class ResPartner(models.Model):
@@ -20,6 +21,15 @@ class ResPartner(models.Model):
         help="Hash of the address as Mirakl sent it: the same customer at the same address "
         "is reused, a new address gets its own contact.",
     )
+
+    def init(self):
+        super().init()
+        create_auto_key(
+            self,
+            "res_partner_mk_customer_uniq",
+            "mk_instance_id, mk_customer_id, type, COALESCE(mk_address_fingerprint, '')",
+            "mk_instance_id IS NOT NULL AND mk_customer_id IS NOT NULL",
+        )
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
@@ -41,7 +51,7 @@ class ResPartner(models.Model):
             if main_address:
                 values.update(self._mk_prepare_address_values(main_address, order_ref))
                 values["name"] = customer["name"]
-            partner = self.create(values)
+            partner = self._mk_create(values, order_ref)
         elif main_address and not partner.street:
             partner.write(self._mk_prepare_address_values(main_address, order_ref))
         if parent and partner.parent_id != parent:
@@ -93,7 +103,7 @@ class ResPartner(models.Model):
                 "mk_address_fingerprint": fingerprint,
             }
         )
-        return self.create(values)
+        return self._mk_create(values, order_ref)
 
     def _mk_get_company(self, instance, customer, order_ref):
         if not (instance.order_create_company and customer["company"]):
@@ -119,7 +129,13 @@ class ResPartner(models.Model):
         }
         if customer["billing"]:
             values.update(self._mk_prepare_address_values(customer["billing"], order_ref))
-        return self.create(values)
+        return self._mk_create(values, order_ref)
+
+    def _mk_create(self, values, order_ref):
+        return create_or_retry(self, values, _(
+            "The customer of Mirakl order %s is being created by another transaction; this "
+            "import will be retried.", order_ref,
+        ))
 
     def _mk_prepare_customer_values(self, instance, customer, order_ref):
         values = {

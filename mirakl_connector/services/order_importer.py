@@ -13,6 +13,7 @@ from ..mirakl import errors
 from ..mirakl.dates import from_mirakl
 from ..mirakl.orders import OrderDataError, line_terms, parse_order, states
 from ..mirakl.orders.mapping import TAX_INCLUDED
+from ..models.mk_job import RetryableJobError, create_or_retry
 
 _logger = logging.getLogger(__name__)
 
@@ -20,12 +21,10 @@ ORDER_IDS_PER_CALL = 100
 UNKNOWN_PRODUCT_CODE = "MIRAKL-UNKNOWN-SKU"
 
 
-class ConcurrentImport(errors.MiraklError):
+class ConcurrentImport(RetryableJobError):
     """Another transaction is importing the same order: retry in a new transaction, whose
     snapshot will show that transaction's work (Odoo runs in REPEATABLE READ, so waiting for
     the lock and going on would not see the order it created)."""
-
-    retryable = True
 
 
 class MkOrderImportListener(models.AbstractModel):
@@ -142,7 +141,7 @@ class MkOrderImporter(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     orders |= self._import_order(instance, payload, force=True)
-            except ConcurrentImport as error:
+            except RetryableJobError as error:
                 problems.append(error.message)
             except (UserError, OrderDataError) as error:
                 problems.append(str(error.args[0] if error.args else error))
@@ -522,9 +521,11 @@ class MkOrderImporter(models.AbstractModel):
         if product:
             return product
         if instance.order_create_products:
-            return self.env["product.product"].create(
-                self._prepare_product_values(instance, line_data)
-            )
+            values = dict(self._prepare_product_values(instance, line_data), mk_auto_created=True)
+            return create_or_retry(self.env["product.product"], values, _(
+                "Product %s is being created by another transaction; this import will be "
+                "retried.", values["default_code"],
+            ))
         # the order must not wait for the catalogue: the line goes on a placeholder and the
         # order is flagged (see _flag_import_problems)
         return self._unknown_product(instance.company_id)
