@@ -18,11 +18,18 @@ def to_mirakl(value):
 
 
 def from_mirakl(value):
-    """Mirakl's ISO-8601 text as a naive UTC datetime to the second; None when absent.
-    Raises ValueError on text that is not such a date."""
+    """Mirakl's ISO-8601 text as a naive UTC datetime to the second (as Odoo stores them);
+    None when absent. Raises ValueError on text that is not such a date."""
+    moment = from_mirakl_exact(value)
+    return moment and moment.replace(microsecond=0)
+
+
+def from_mirakl_exact(value):
+    """``from_mirakl`` to the millisecond Mirakl sends: two updates within one second are
+    two versions of an order."""
     if not value:
         return None
     moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo:
         moment = moment.astimezone(_UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
+    return moment

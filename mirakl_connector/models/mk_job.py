@@ -165,6 +165,15 @@ class MkJob(models.Model):
                         job.state,
                     )
                 )
+            # the service may refresh what the job works on (an order read again from
+            # Mirakl), so the retry does not replay what failed
+            hook = (
+                getattr(self.env[job.service_model], "_on_job_retry", None)
+                if job.service_model in self.env
+                else None
+            )
+            if hook:
+                hook(job)
             twin = job._live_twin()
             if twin:
                 raise UserError(_("%s is already queued as job %s.", job.name, twin.id))

@@ -45,6 +45,13 @@ class SaleOrder(models.Model):
         readonly=True,
         help="last_updated_date of the payload this order was last mapped from.",
     )
+    mk_version = fields.Char(
+        string="Mirakl Version",
+        copy=False,
+        readonly=True,
+        help="That last_updated_date exactly as Mirakl sent it (to the millisecond): two "
+        "updates within one second are two versions.",
+    )
     mk_payload = fields.Text(
         string="Mirakl Payload",
         copy=False,

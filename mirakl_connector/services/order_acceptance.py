@@ -202,6 +202,13 @@ class MkOrderAcceptance(models.AbstractModel):
         ])
         alert_limit = now + timedelta(hours=instance.order_alert_hours)
         fallback_limit = now + timedelta(hours=instance.order_fallback_hours)
+        importer = self.env["mk.order.importer"]
+        # orders whose import failed exist only as jobs: nothing else would tell anyone
+        for payload in importer._failed_waiting_payloads(instance):
+            if log:
+                log._add(fetched=1)
+            if importer._alert_failed_waiting(instance, payload) and log:
+                log._add(updated=1)
         for order in waiting:
             if log:
                 log._add(fetched=1)

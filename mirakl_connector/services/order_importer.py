@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 
 from ..compat import sale_line_tax_field, sale_line_uom_field, service_product_vals
 from ..mirakl import errors
-from ..mirakl.dates import from_mirakl
+from ..mirakl.dates import from_mirakl, from_mirakl_exact
 from ..mirakl.orders import OrderDataError, line_terms, parse_order, states
 from ..mirakl.orders.mapping import TAX_INCLUDED
 from ..models.mk_job import RetryableJobError, create_or_retry
@@ -25,6 +25,16 @@ class ConcurrentImport(RetryableJobError):
     """Another transaction is importing the same order: retry in a new transaction, whose
     snapshot will show that transaction's work (Odoo runs in REPEATABLE READ, so waiting for
     the lock and going on would not see the order it created)."""
+
+
+def same_version(known, updated):
+    """Whether ``known`` (an order's mk_version, or its mk_last_updated when it has none)
+    is the version ``updated`` (Mirakl's last_updated_date text)."""
+    if not known or not updated:
+        return False
+    if isinstance(known, str):
+        return from_mirakl_exact(known) == from_mirakl_exact(updated)
+    return False  # mapped before versions were kept exactly: map it again, once
 
 
 class MkOrderImportListener(models.AbstractModel):
@@ -80,41 +90,65 @@ class MkOrderImporter(models.AbstractModel):
         states = instance._get_order_states_to_import()
         client = instance._get_client()
         seen = []
-        known = self._known_update_dates(instance)
-        for payload in client.iter_orders(
-            order_tax_mode=instance.order_tax_mode, **filters
-        ):
-            order_id = payload.get("order_id")
-            updated = payload.get("last_updated_date")
-            if updated:
-                seen.append(from_mirakl(updated))
-            if log:
-                log._add(fetched=1)
-            if order_id not in known and payload.get("order_state") not in states:
-                continue
-            if known.get(order_id) and known[order_id] == from_mirakl(updated):
-                continue  # already mapped from this very version
-            self._enqueue_import(instance, payload)
+        payloads = client.iter_orders(order_tax_mode=instance.order_tax_mode, **filters)
+        for page in self._pages(payloads):
+            known = self._known_versions(instance, [p.get("order_id") for p in page])
+            for payload in page:
+                order_id = payload.get("order_id")
+                updated = payload.get("last_updated_date")
+                if updated:
+                    seen.append(from_mirakl(updated))
+                if log:
+                    log._add(fetched=1)
+                if order_id not in known and payload.get("order_state") not in states:
+                    continue
+                if same_version(known.get(order_id), updated):
+                    continue  # already mapped from this very version
+                self._enqueue_import(instance, payload)
         return seen
 
     @api.model
+    def _pages(self, payloads, size=ORDER_IDS_PER_CALL):
+        """The orders in pages of ``size``, as OR11 sends them, so each page's lookups
+        read only its own orders."""
+        page = []
+        for payload in payloads:
+            page.append(payload)
+            if len(page) == size:
+                yield page
+                page = []
+        if page:
+            yield page
+
+    @api.model
     def _enqueue_import(self, instance, payload):
-        order_id = payload.get("order_id") or "?"
+        """One job per version of an order: a version that failed is not queued again by
+        every poll and deep scan (Retry, or the next version, reads it again)."""
+        key = self._import_identity_key(instance, payload)
+        failed = self.env["mk.job"].sudo().search(
+            [("identity_key", "=", key), ("state", "=", "failed")], limit=1,
+        )
+        if failed:
+            return failed.sudo(False)
         return self.env["mk.job"]._enqueue(
             instance, "order_import", self._name, "_job_import_order",
-            payload={"order": payload},
-            identity_key="order:%s:%s:%s" % (
-                instance.id, order_id, payload.get("last_updated_date") or ""
-            ),
-            priority=10,
+            payload={"order": payload}, identity_key=key, priority=10,
         )
 
     @api.model
-    def _known_update_dates(self, instance):
-        orders = self.env["sale.order"].with_context(active_test=False).search_read(
-            [("mk_instance_id", "=", instance.id)], ["mk_order_id", "mk_last_updated"],
+    def _import_identity_key(self, instance, payload):
+        return "order:%s:%s:%s" % (
+            instance.id, payload.get("order_id") or "?", payload.get("last_updated_date") or ""
         )
-        return {o["mk_order_id"]: o["mk_last_updated"] for o in orders}
+
+    @api.model
+    def _known_versions(self, instance, order_ids):
+        """{Mirakl order id: the version it was mapped from} for these orders of the shop."""
+        orders = self.env["sale.order"].with_context(active_test=False).search_read(
+            [("mk_instance_id", "=", instance.id), ("mk_order_id", "in", order_ids)],
+            ["mk_order_id", "mk_version", "mk_last_updated"],
+        )
+        return {o["mk_order_id"]: o["mk_version"] or o["mk_last_updated"] for o in orders}
 
     @api.model
     def _import_order_ids(self, instance, order_ids):
@@ -154,6 +188,92 @@ class MkOrderImporter(models.AbstractModel):
             job.res_model, job.res_id = order._name, order.id
         return {"order": order.name or False, "mirakl_order": job.payload["order"].get("order_id")}
 
+    @api.model
+    def _on_job_retry(self, job):
+        """Retry maps the order as Mirakl has it now, not the payload that failed."""
+        if job.method_name != "_job_import_order":
+            return
+        instance = job.instance_id
+        order_id = job.payload["order"].get("order_id")
+        try:
+            current = next(iter(instance._get_client().iter_orders(
+                order_ids=[order_id], order_tax_mode=instance.order_tax_mode,
+            )), None)
+        except errors.MiraklError as error:
+            raise UserError(instance._describe_error(error)) from None
+        if not current:
+            raise UserError(_("Mirakl no longer knows order %s.", order_id))
+        job.sudo().write({
+            "payload": {"order": current},
+            "identity_key": self._import_identity_key(instance, current),
+        })
+
+    @api.model
+    def _on_job_failure(self, job, message):
+        """An order waiting for acceptance that failed to import is invisible in Odoo while
+        its deadline runs: tell the shop's responsible now."""
+        payload = (job.payload or {}).get("order") or {}
+        if job.method_name == "_job_import_order" and job.instance_id:
+            self._alert_failed_waiting(job.instance_id, payload, message)
+
+    @api.model
+    def _failed_waiting_payloads(self, instance):
+        """The newest failed version of each order that waits for acceptance on Mirakl and
+        exists in Odoo only as failed import jobs."""
+        jobs = self.env["mk.job"].sudo().search([
+            ("instance_id", "=", instance.id), ("job_type", "=", "order_import"),
+            ("state", "=", "failed"),
+        ], order="id desc")
+        payloads = {}
+        for job in jobs:
+            payload = (job.payload or {}).get("order") or {}
+            order_id = payload.get("order_id")
+            if order_id and order_id not in payloads:
+                payloads[order_id] = payload
+        existing = set(self._known_versions(instance, list(payloads)))
+        return [
+            payload for order_id, payload in payloads.items()
+            if order_id not in existing and payload.get("order_state") == states.WAITING_ACCEPTANCE
+        ]
+
+    @api.model
+    def _alert_failed_waiting(self, instance, payload, message=None):
+        """An activity for the shop's responsible, due at the acceptance deadline, once per
+        order. Returns whether one was scheduled."""
+        order_id = payload.get("order_id")
+        if not order_id or payload.get("order_state") != states.WAITING_ACCEPTANCE:
+            return False
+        summary = _("Mirakl order %s failed to import: accept or refuse it", order_id)
+        instance = instance.sudo()
+        if instance.activity_ids.filtered(lambda activity: activity.summary == summary):
+            return False
+        deadline = self._acceptance_deadline(
+            instance,
+            from_mirakl(payload.get("acceptance_decision_date")),
+            from_mirakl(payload.get("created_date")),
+        )
+        instance.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=fields.Date.to_date(deadline) if deadline else fields.Date.today(),
+            summary=summary,
+            note=_(
+                "Mirakl refuses this order automatically at %(deadline)s (UTC) if the shop has "
+                "not decided. The import failed: %(error)s. Fix the cause and press Retry on "
+                "the job, or decide in Mirakl's back office.",
+                deadline=deadline or _("(unknown)"), error=message or _("see the failed job"),
+            ),
+            user_id=(instance.user_id or instance.create_uid).id,
+        )
+        return True
+
+    @api.model
+    def _acceptance_deadline(self, instance, decision_date, created_date):
+        """While an order waits: Mirakl's acceptance_decision_date, else its creation plus
+        the marketplace's acceptance window (naive UTC datetimes)."""
+        if not decision_date and created_date and instance.acceptance_window_hours:
+            return created_date + timedelta(hours=instance.acceptance_window_hours)
+        return decision_date
+
     # ------------------------------------------------------------------
     # IMPORT OF ONE ORDER
     # ------------------------------------------------------------------
@@ -170,10 +290,9 @@ class MkOrderImporter(models.AbstractModel):
         order = self._find_order(instance, data["order_id"])
         if not order and data["state"] not in instance._get_order_states_to_import() and not force:
             return order
-        updated = data["last_updated_date"]
-        if order and not force and order.mk_last_updated and updated and (
-            updated < order.mk_last_updated
-        ):
+        updated = from_mirakl_exact(payload.get("last_updated_date"))
+        mapped = from_mirakl_exact(order.mk_version) or order.mk_last_updated
+        if order and not force and mapped and updated and updated < mapped:
             return order  # an older version than the one already mapped
         previous_state = order.mk_state
         try:
@@ -343,6 +462,7 @@ class MkOrderImporter(models.AbstractModel):
             "mk_state": state,
             "mk_state_reason": data["state_reason"],
             "mk_last_updated": data["last_updated_date"],
+            "mk_version": payload.get("last_updated_date") or False,
             "mk_payload": json.dumps(payload, sort_keys=True),
             "mk_tax_mode": data["tax_mode"],
             "mk_channel_code": data["channel_code"],
@@ -362,10 +482,9 @@ class MkOrderImporter(models.AbstractModel):
         # While the order waits, Mirakl's acceptance_decision_date is the deadline; afterwards
         # it is when the decision was made.
         if state in states.BEFORE_ACCEPTANCE:
-            created = data["created_date"]
-            if not deadline and created and instance.acceptance_window_hours:
-                deadline = created + timedelta(hours=instance.acceptance_window_hours)
-            values["mk_acceptance_deadline"] = deadline
+            values["mk_acceptance_deadline"] = self._acceptance_deadline(
+                instance, deadline, data["created_date"]
+            )
         else:
             values["mk_acceptance_decision_date"] = deadline
         return values

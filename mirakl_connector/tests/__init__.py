@@ -9,5 +9,6 @@ from . import test_order_acceptance
 from . import test_order_state
 from . import test_order_concurrency
 from . import test_order_races
+from . import test_order_polling
 from . import test_offer_binding
 from . import test_call_budget
