@@ -79,6 +79,10 @@ class OrderLine:
         # A line cancelled before the shop saw it: Mirakl shows it with quantity 0, price 0
         # and the cancellation carrying what it was worth.
         self.canceled_from_start = bool(spec.get("canceled"))
+        # Operator fees charged on the line (spec: order_lines[].fees), on top of the price.
+        self.fees = [
+            {"code": fee["code"], "cents": to_cents(fee["amount"])} for fee in spec.get("fees", [])
+        ]
 
     def _promotion(self, promo, number):
         return {
@@ -126,6 +130,7 @@ class OrderLine:
         price_cents = self.price_cents + include * tax_cents
         shipping_cents = self.shipping_cents + include * shipping_tax_cents
         cancelations = [_cancelation_api(cancel, include) for cancel in self.cancelations]
+        fees = [{"code": fee["code"], "amount": to_amount(fee["cents"])} for fee in self.fees]
         if self.canceled_from_start:
             cancelations.append(_cancelation_api({
                 "id": "CAN-%s" % self.line_id, "cents": price_cents, "quantity": quantity,
@@ -133,7 +138,9 @@ class OrderLine:
                 "created": self.created, "commission_cents": self.commission_cents,
                 "taxes": taxes, "shipping_taxes": shipping_taxes,
             }, 0))
+            cancelations[-1]["fees"] = fees
             quantity = price_cents = shipping_cents = 0
+            fees = [dict(fee, amount=0.0) for fee in fees]
             taxes = [dict(tax, amount=0.0) for tax in taxes]
             shipping_taxes = [dict(tax, amount=0.0) for tax in shipping_taxes]
         line = {
@@ -155,7 +162,10 @@ class OrderLine:
             # after every promotion, the line's own and its share of basket promotions
             "price": to_amount(price_cents),
             "shipping_price": to_amount(shipping_cents),
-            "total_price": to_amount(price_cents + shipping_cents),
+            "total_price": to_amount(
+                price_cents + shipping_cents + sum(to_cents(fee["amount"]) for fee in fees)
+            ),
+            "fees": fees,
             "taxes": taxes,
             "shipping_taxes": shipping_taxes,
             "commission_fee": to_amount(self.commission_cents),
@@ -355,6 +365,7 @@ class Order:
         # refused line keeps its amounts; the shop is simply not paid for it)
         price = sum(to_cents(line["price"]) for line in lines)
         shipping = sum(to_cents(line["shipping_price"]) for line in lines)
+        fees = sum(to_cents(fee["amount"]) for line in lines for fee in line["fees"])
         kept = [
             line for line in self.lines
             if line.state != "REFUSED" and not line.canceled_from_start
@@ -376,7 +387,7 @@ class Order:
             "payment_workflow": self.payment_workflow,
             "price": to_amount(price),
             "shipping_price": to_amount(shipping),
-            "total_price": to_amount(price + shipping),
+            "total_price": to_amount(price + shipping + fees),
             "total_commission": to_amount(
                 sum(line.commission_cents + line.commission_vat_cents for line in kept)
             ),

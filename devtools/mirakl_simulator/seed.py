@@ -226,6 +226,8 @@ def _seed_orders(sim, shop, rng, offers):
             lines[-1]["canceled"] = True
         if number % 6 == 5:
             spec["order_level_taxes"] = True
+        if number % 8 == 6:
+            lines[0]["fees"] = [{"code": "PACKAGING", "amount": 0.5}]
         order = sim.create_order(shop, spec)
         orders.append(order)
     return orders

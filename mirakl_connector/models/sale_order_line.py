@@ -43,6 +43,12 @@ class SaleOrderLine(models.Model):
         ondelete="set null",
     )
     mk_decision_reason = fields.Char(string="Decision Reason", copy=False, readonly=True)
+    mk_fee_code = fields.Char(
+        string="Mirakl Fee",
+        copy=False,
+        readonly=True,
+        help="Code of the Mirakl fee this line charges (order_lines[].fees).",
+    )
     mk_fixed_tax = fields.Boolean(
         string="Mirakl Tax Amount Kept",
         copy=False,

@@ -19,6 +19,7 @@ _logger = logging.getLogger(__name__)
 
 ORDER_IDS_PER_CALL = 100
 UNKNOWN_PRODUCT_CODE = "MIRAKL-UNKNOWN-SKU"
+FEE_PRODUCT_CODE = "MIRAKL-FEES"
 
 
 class ConcurrentImport(RetryableJobError):
@@ -514,7 +515,50 @@ class MkOrderImporter(models.AbstractModel):
                 if changed:
                     commands.append(fields.Command.update(line.id, changed))
         commands += self._prepare_shipping_commands(order, instance, data)
+        commands += self._prepare_fee_commands(order, data)
         return commands
+
+    def _prepare_fee_commands(self, order, data):
+        """One line per Mirakl fee code (spec: order_lines[].fees, charged in total_price on
+        top of the prices; Mirakl gives them no tax)."""
+        existing = {line.mk_fee_code: line for line in order.order_line if line.mk_fee_code}
+        commands = []
+        for code in sorted(set(existing) | set(data["fees"])):
+            amount = data["fees"].get(code, Decimal(0))
+            line = existing.get(code)
+            values = {
+                "price_unit": float(amount),
+                "product_uom_qty": 1 if amount else 0,
+                "discount": 0.0,
+                sale_line_tax_field(self.env): [fields.Command.clear()],
+            }
+            if line:
+                changed = self._changed_values(line, values)
+                if changed:
+                    commands.append(fields.Command.update(line.id, changed))
+                continue
+            product = self._fee_product(order.company_id)
+            commands.append(fields.Command.create(dict(
+                values, product_id=product.id, name=_("Mirakl fee %s", code or "?"),
+                mk_fee_code=code or "?", **{sale_line_uom_field(self.env): product.uom_id.id},
+            )))
+        return commands
+
+    def _fee_product(self, company):
+        Product = self.env["product.product"].with_context(active_test=False)
+        product = Product.search([
+            ("default_code", "=", FEE_PRODUCT_CODE), ("company_id", "=", company.id),
+        ], limit=1)
+        return product or Product.create({
+            **service_product_vals(self.env),
+            "name": _("Mirakl fees"),
+            "default_code": FEE_PRODUCT_CODE,
+            "company_id": company.id,
+            "sale_ok": False,
+            "purchase_ok": False,
+            "list_price": 0.0,
+            "taxes_id": [fields.Command.clear()],
+        })
 
     def _prepare_line_values(self, order, instance, data, line_data, line=None):
         product = line.product_id if line else None

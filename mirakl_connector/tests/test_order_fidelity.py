@@ -110,6 +110,21 @@ class TestOrderFidelity(OrderCase):
         self.assertEqualsMirakl(other, included.amount_total, included.amount_tax)
         self.assertAlmostEqual(other.amount_untaxed, included.amount_untaxed, places=2)
 
+    def test_fees_are_charged_on_their_own_line(self):
+        sim_order = self.create_sim_order(
+            [self.sim_line("SKU-1", 1, 20.0, taxes=[{"code": "TVA-20", "rate": 20}],
+                           fees=[{"code": "PACKAGING", "amount": 0.65}]),
+             self.sim_line("SKU-2", 2, 7.5, fees=[{"code": "PACKAGING", "amount": 0.3}])],
+            state="SHIPPING",
+        )
+        self.assertEqual(sim_order["total_price"], 35.95)  # spec: price, shipping and fees
+        order = self.import_ids(sim_order["order_id"])
+        fee = order.order_line.filtered("mk_fee_code")
+        self.assertEqual(fee.mk_fee_code, "PACKAGING")
+        self.assertAlmostEqual(fee.price_total, 0.95, places=2)
+        self.assertFalse(fee.mk_line_id)  # not a Mirakl line: OR21 never sees it
+        self.assertEqualsMirakl(order, 35.95, 3.33)
+
     # ------------------------------------------------------------------
     # 3. CANCELLED LINE WITH QUANTITY 0
     # ------------------------------------------------------------------

@@ -135,6 +135,19 @@ def test_refused_line_is_not_expected_whether_total_price_counts_it_or_not():
     assert parse_order(order)["mirakl_total"] == D("12.00")
 
 
+def test_fees_count_in_the_total_and_cancellations_take_them_back():
+    lines = [_line(1, "A", 1, 10.0), _line(2, "B", 1, 5.0)]
+    lines[0]["fees"] = [{"code": "PKG", "amount": 0.5}]
+    lines[1]["fees"] = [{"code": "PKG", "amount": 0.25}, {"code": "ECO", "amount": 0.1}]
+    lines[1]["cancelations"] = [{"id": "C1", "amount": 0, "quantity": 0,
+                                 "fees": [{"code": "ECO", "amount": 0.1}]}]
+    order = _order(lines)
+    order["total_price"] = 15.85
+    data = parse_order(order)
+    assert data["fees"] == {"PKG": D("0.75")}
+    assert data["mirakl_total"] == D("15.75")
+
+
 def test_order_taxes_are_the_truth_per_code():
     # 3 x 0.333... rounded per line is 0.99 in all; Mirakl's order level calculation says 1.00
     lines = [_line(i, sku, 1, 1.67, taxes=[("TVA", 20, 0.33)]) for i, sku in

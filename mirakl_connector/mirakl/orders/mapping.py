@@ -209,12 +209,8 @@ def _line(order_id, index, line):
     canceled = sum(int(c.get("quantity") or 0) for c in cancelations)
     refunded = sum(int(r.get("quantity") or 0) for r in refunds)
     removed = _removed(order_id, line_id, cancelations + refunds)
-    fees = sum(
-        (_amount(order_id, fee.get("amount") or 0, "line %s fees amount" % line_id)
-         for fee in line.get("fees") or []),
-        Decimal(0),
-    )
     dropped = state in states.ENDED_UNSOLD or quantity == 0
+    fees = {} if dropped else _fees(order_id, line_id, line, cancelations + refunds)
     # Mirakl's line price is after every promotion (spec: price = what the line costs). What
     # the promotions took off shows as the gap to the catalogue price (price_unit x quantity),
     # whether the promotion is listed on the line or only at order level (basket promotions).
@@ -250,7 +246,9 @@ def _line(order_id, index, line):
         # are taken out; the Odoo line follows these quantities and amounts
         "effective_qty": 0 if dropped else max(quantity - canceled - refunded, 0),
         "dropped": dropped,
-        "fees": fees,
+        # what the line's fees (spec: order_lines[].fees, in total_price) still charge, per code
+        "fee_amounts": fees,
+        "fees": sum(fees.values(), Decimal(0)),
         "removed": removed,
         "cancelations": cancelations,
         "refunds": refunds,
@@ -273,6 +271,22 @@ def _removed(order_id, line_id, records):
             for tax in record.get(kind) or []:
                 removed[kind] += _amount(order_id, tax.get("amount") or 0, label + " tax amount")
     return removed
+
+
+def _fees(order_id, line_id, line, records):
+    """Fee amount per code, less what cancellations and refunds took back."""
+    fees = {}
+    label = "line %s fees" % line_id
+    for fee in line.get("fees") or []:
+        code = str(fee.get("code") or "")
+        fees[code] = fees.get(code, Decimal(0)) + _amount(order_id, fee.get("amount"), label)
+    for record in records:
+        for fee in record.get("fees") or []:
+            code = str(fee.get("code") or "")
+            fees[code] = fees.get(code, Decimal(0)) - _amount(
+                order_id, fee.get("amount") or 0, label
+            )
+    return {code: amount for code, amount in fees.items() if amount}
 
 
 def _group_taxes(taxes):
@@ -368,6 +382,7 @@ def parse_order(payload):
             "taxes": _group_taxes(shipping_taxes),
             "tax_amount": sum((line["shipping_tax_amount"] for line in kept), Decimal(0)),
         },
+        "fees": _sum_fees(kept),
         "promotions": order_promotions,
         "order_discount": order_discount,
         "price": order_price,
@@ -392,6 +407,14 @@ def _line_amounts(line):
         shipping_tax_amount=sum((t["amount"] for t in line["shipping_taxes"]), Decimal(0))
         - removed["shipping_taxes"],
     )
+
+
+def _sum_fees(lines):
+    fees = {}
+    for line in lines:
+        for code, amount in line["fee_amounts"].items():
+            fees[code] = fees.get(code, Decimal(0)) + amount
+    return fees
 
 
 def _reconcile_order_taxes(order_id, payload, lines, kept):
