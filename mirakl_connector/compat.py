@@ -24,6 +24,8 @@ servers:
   ``sale_line_tax_field``, ``sale_line_uom_field``, ``user_groups_field``,
   ``group_users_field``, ``storable_product_vals``, ``service_product_vals``,
   ``tax_price_include_vals``.
+* Access checks: ``check_access`` (18 merged 17's ``check_access_rights`` and
+  ``check_access_rule`` into one method).
 * Tests: ``running_tests`` tells whether commits must be skipped (17 and 19 flag it
   differently).
 """
@@ -111,6 +113,21 @@ def tax_price_include_vals(env, price_include):
     if "price_include_override" in env["account.tax"]._fields:
         return {"price_include_override": "tax_included" if price_include else "tax_excluded"}
     return {"price_include": price_include}
+
+
+# ------------------------------------------------------------------
+# ACCESS CHECKS
+# ------------------------------------------------------------------
+
+
+def check_access(records, operation):
+    """Raise AccessError unless the current user may ``operation`` these records: the access
+    rights of the model and the record rules."""
+    if hasattr(records, "has_access"):  # 18+
+        records.check_access(operation)
+    else:
+        records.check_access_rights(operation)
+        records.check_access_rule(operation)
 
 
 # ------------------------------------------------------------------

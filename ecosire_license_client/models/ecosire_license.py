@@ -10,7 +10,7 @@ from lxml.builder import E
 
 import odoo
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
 
 from .. import verifier
@@ -118,6 +118,7 @@ class EcosireLicense(models.Model):
 
     def action_activate(self):
         """Bind this database to the key on the licence server and store the signed receipt."""
+        self._check_license_admin()
         for lic in self:
             check = verifier.check_license(lic.key, self._license_keys(), None, self._license_now())
             if not check.ok:
@@ -139,6 +140,7 @@ class EcosireLicense(models.Model):
 
     def action_deactivate(self):
         """Free this database's activation slot so the key can be used on another domain."""
+        self._check_license_admin()
         db_uuid = self._license_binding()[0]
         for lic in self:
             # A copy of a database only forgets its receipt: the slot belongs to the original.
@@ -157,6 +159,7 @@ class EcosireLicense(models.Model):
 
     def action_revalidate(self):
         """Confirm the activation with the server now; an unreachable server keeps the grace."""
+        self._check_license_admin()
         for lic in self:
             if not lic._license_revalidate():
                 return lic._license_notify(
@@ -168,6 +171,7 @@ class EcosireLicense(models.Model):
         return True
 
     def action_open_offline_wizard(self):
+        self._check_license_admin()
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -181,6 +185,7 @@ class EcosireLicense(models.Model):
     @api.model
     def action_open_licences(self):
         """The Settings › Licences window (view modes differ between Odoo 17 and 18+)."""
+        self._check_license_admin()
         list_mode = "tree" if "tree" in dict(self.env["ir.ui.view"]._fields["type"].selection) \
             else "list"
         return {
@@ -190,6 +195,12 @@ class EcosireLicense(models.Model):
             "view_mode": f"{list_mode},form",
             "views": [(False, list_mode), (False, "form")],
         }
+
+    def _check_license_admin(self):
+        """Buttons are callable over RPC by any logged-in user: licences are the
+        administrators' (Settings), whatever the caller reaches through code."""
+        if not self.env.su and not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only administrators (Settings) manage licences."))
 
     # ------------------------------------------------------------------
     # CORE METHODS OVERRIDES

@@ -37,6 +37,7 @@ class EcosireLicenseOfflineWizard(models.TransientModel):
 
     def action_activate(self):
         self.ensure_one()
+        self.license_id._check_license_admin()
         try:
             token = base64.b64decode(self.receipt_file).decode().strip()
         except (binascii.Error, UnicodeDecodeError, TypeError):

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import access
 from ..compat import sql_constraints
 
 
@@ -58,6 +59,7 @@ class MkInstanceFlow(models.Model):
     # ------------------------------------------------------------------
 
     def action_run_now(self):
+        access.check_caller(self)
         for line in self:
             if line.flow not in self._flow_handlers():
                 raise UserError(

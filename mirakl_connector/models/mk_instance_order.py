@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import access
 from ..mirakl.orders import OrderDataError
 from .mk_job import create_or_retry
 
@@ -153,6 +154,7 @@ class MkInstance(models.Model):
 
     def action_view_orders(self):
         self.ensure_one()
+        access.check_caller(self)
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
         action.update(
             {
@@ -164,6 +166,7 @@ class MkInstance(models.Model):
 
     def action_import_orders(self):
         self.ensure_one()
+        access.check_caller(self)
         return {
             "type": "ir.actions.act_window",
             "name": _("Import Mirakl orders"),

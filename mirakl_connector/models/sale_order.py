@@ -3,6 +3,7 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import access
 from ..compat import sql_constraints
 from ..mirakl.orders import states
 
@@ -167,33 +168,39 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def action_mk_reimport(self):
-        importer = self.env["mk.order.importer"]
-        for order in self._mk_orders():
-            importer._import_order_ids(order.mk_instance_id, [order.mk_order_id])
+        """Read these orders from Mirakl again. The person must see them; the import itself
+        runs as the connector, which must find every order of the shop (also those the
+        person's rules hide) to update rather than duplicate. Re-importing may send OR21 (the
+        shop's auto-accept rules), so it needs a valid licence."""
+        orders = self._mk_orders()
+        access.check_caller(orders)
+        for instance in orders.mk_instance_id:
+            instance._check_license()
+        for order in orders:
+            instance = access.as_connector(order.mk_instance_id, order.company_id)
+            instance.env["mk.order.importer"]._import_order_ids(instance, [order.mk_order_id])
         return True
 
     def action_mk_accept_all(self):
-        for order in self._mk_orders():
-            order._mk_check_waiting_acceptance()
-            self.env["mk.order.acceptance"]._decide(
-                order,
-                {line.mk_line_id: True for line in order._mk_lines()},
-                _("accepted by %s", self.env.user.name),
-            )
-        return True
+        return self._mk_decide_all(True, _("accepted by %s", self.env.user.name))
 
     def action_mk_refuse_all(self):
-        for order in self._mk_orders():
+        return self._mk_decide_all(False, _("refused by %s", self.env.user.name))
+
+    def _mk_decide_all(self, accepted, why):
+        orders = self._mk_orders()
+        access.check_caller(orders, operation="write")
+        for order in orders:
             order._mk_check_waiting_acceptance()
-            self.env["mk.order.acceptance"]._decide(
-                order,
-                {line.mk_line_id: False for line in order._mk_lines()},
-                _("refused by %s", self.env.user.name),
+            order = order._mk_as_connector()
+            order.env["mk.order.acceptance"]._decide(
+                order, {line.mk_line_id: accepted for line in order._mk_lines()}, why
             )
         return True
 
     def action_mk_accept_lines(self):
         self.ensure_one()
+        access.check_caller(self, operation="write")
         self._mk_check_waiting_acceptance()
         wizard = self.env["mk.order.acceptance.wizard"]._create_for_order(self)
         return {
@@ -207,9 +214,11 @@ class SaleOrder(models.Model):
 
     def action_mk_dry_run(self):
         self.ensure_one()
-        results = self.env["mk.order.acceptance"]._evaluate(self)
-        text = self.env["mk.order.acceptance"]._format_results(self, results)
-        self.message_post(body=_("What the acceptance rules would do:\n%s", text))
+        access.check_caller(self, operation="write")
+        order = self._mk_as_connector()
+        results = order.env["mk.order.acceptance"]._evaluate(order)
+        text = order.env["mk.order.acceptance"]._format_results(order, results)
+        order.message_post(body=_("What the acceptance rules would do:\n%s", text))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -224,6 +233,10 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------------
+
+    def _mk_as_connector(self):
+        self.ensure_one()
+        return access.as_connector(self, self.company_id)
 
     def _mk_orders(self):
         orders = self.filtered("mk_order_id")

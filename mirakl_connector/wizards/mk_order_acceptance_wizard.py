@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import access
 from ..mirakl import errors
 
 # Mirakl has no reason type for refusals (OR21 takes none): offer the shop's cancellation and
@@ -48,6 +49,7 @@ class MkOrderAcceptanceWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        access.check_caller(self.order_id, operation="write")
         missing = self.line_ids.filtered(lambda line: not line.accept and not line.reason_id
                                          and self.reason_ids)
         if missing:
@@ -61,7 +63,8 @@ class MkOrderAcceptanceWizard(models.TransientModel):
         why = _("decided by %s", self.env.user.name)
         if reasons:
             why = "%s (%s)" % (why, "; ".join(reasons))
-        self.env["mk.order.acceptance"]._decide(self.order_id, decisions, why)
+        order = self.order_id._mk_as_connector()
+        order.env["mk.order.acceptance"]._decide(order, decisions, why)
         return {"type": "ir.actions.act_window_close"}
 
 

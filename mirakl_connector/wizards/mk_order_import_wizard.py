@@ -3,6 +3,7 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import access
 from ..mirakl import errors
 
 
@@ -37,14 +38,19 @@ class MkOrderImportWizard(models.TransientModel):
         return [i for i in re.split(r"[\s,;]+", self.order_ids or "") if i]
 
     def action_import(self):
+        """The person must see the shop; the import runs as the connector, which must find
+        every order of the shop, also those the person's rules hide (another salesperson's),
+        to update them rather than try to create them again."""
         self.ensure_one()
+        access.check_caller(self.instance_id)
         self.instance_id._check_license()
-        importer = self.env["mk.order.importer"]
+        instance = access.as_connector(self.instance_id, self.instance_id.company_id)
+        importer = instance.env["mk.order.importer"]
         if self.mode == "ids":
             ids = self._get_order_ids()
             if not ids:
                 raise UserError(_("Give at least one Mirakl order id."))
-            orders, problems = importer._import_order_ids(self.instance_id, ids)
+            orders, problems = importer._import_order_ids(instance, ids)
             lines = [_("%(count)s order(s) imported: %(names)s", count=len(orders),
                        names=", ".join(orders.mapped("name")) or "-")]
             lines += problems
@@ -54,7 +60,7 @@ class MkOrderImportWizard(models.TransientModel):
             prefix = "start_date" if self.mode == "created" else "start_update_date"
             filters = {prefix: self.date_from, prefix.replace("start", "end"): self.date_to}
             try:
-                seen = importer._enqueue_orders(self.instance_id, **filters)
+                seen = importer._enqueue_orders(instance, **filters)
             except errors.MiraklError as error:
                 raise UserError(self.instance_id._describe_error(error)) from None
             lines = [_("%s order(s) read from Mirakl; new and changed ones are queued for "
