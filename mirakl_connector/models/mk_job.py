@@ -10,7 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .. import compat
+from .. import access, compat
 from ..mirakl import errors
 
 _logger = logging.getLogger(__name__)
@@ -75,6 +75,9 @@ class MkJob(models.Model):
                          |-----> pending again (retryable error, with backoff)
                          `-----> failed (permanent error, or attempts exhausted)
     pending/failed --Cancel--> cancelled;  failed/cancelled --Retry--> pending
+
+    Only code writes jobs (users and managers read them; Retry and Cancel check the caller
+    and then write as superuser): a job says which method runs, with what, for which shop.
     """
 
     _name = "mk.job"
@@ -87,12 +90,20 @@ class MkJob(models.Model):
 
     name = fields.Char(required=True, readonly=True)
     instance_id = fields.Many2one("mk.instance", ondelete="cascade", index=True, readonly=True)
-    company_id = fields.Many2one(related="instance_id.company_id", store=True)
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", store=True, readonly=True, index=True,
+        help="The shop's company; for work of no shop, the company it was queued in.",
+    )
     job_type = fields.Char(required=True, readonly=True, index=True)
     service_model = fields.Char(required=True, readonly=True)
     method_name = fields.Char(required=True, readonly=True)
-    payload = fields.Json(string="Request", readonly=True)
-    payload_display = fields.Text(string="Request ", compute="_compute_json_display")
+    # a pending or failed order import holds the customer's name and addresses: only managers
+    # read requests (a Mirakl User sees the order itself, under the order's own rules), and a
+    # done import keeps no more than which order version it read (see _run)
+    payload = fields.Json(string="Request", readonly=True, groups=access.MANAGER)
+    payload_display = fields.Text(
+        string="Request ", compute="_compute_json_display", groups=access.MANAGER
+    )
     identity_key = fields.Char(readonly=True, index=True, copy=False)
     state = fields.Selection(
         JOB_STATES, default="pending", required=True, readonly=True, index=True
@@ -115,6 +126,13 @@ class MkJob(models.Model):
     # ------------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------------
+
+    @api.depends("instance_id.company_id")
+    def _compute_company_id(self):
+        for job in self:
+            job.company_id = job.instance_id.company_id if job.instance_id else (
+                job.company_id or self.env.company
+            )
 
     def _compute_json_display(self):
         for job in self:
@@ -156,7 +174,10 @@ class MkJob(models.Model):
     # ------------------------------------------------------------------
 
     def action_retry(self):
-        for job in self:
+        access.check_caller(self)
+        # the caller may retry these; refreshing and re-queueing them is the connector's work
+        jobs = self.sudo()
+        for job in jobs:
             if job.state not in ("failed", "cancelled"):
                 raise UserError(
                     _(
@@ -168,8 +189,8 @@ class MkJob(models.Model):
             # the service may refresh what the job works on (an order read again from
             # Mirakl), so the retry does not replay what failed
             hook = (
-                getattr(self.env[job.service_model], "_on_job_retry", None)
-                if job.service_model in self.env
+                getattr(jobs.env[job.service_model], "_on_job_retry", None)
+                if job.service_model in jobs.env
                 else None
             )
             if hook:
@@ -177,7 +198,7 @@ class MkJob(models.Model):
             twin = job._live_twin()
             if twin:
                 raise UserError(_("%s is already queued as job %s.", job.name, twin.id))
-        self.write(
+        jobs.write(
             {
                 "state": "pending",
                 "attempts": 0,
@@ -188,6 +209,7 @@ class MkJob(models.Model):
         )
 
     def action_cancel(self):
+        access.check_caller(self)
         for job in self:
             if job.state not in ("pending", "failed"):
                 raise UserError(
@@ -197,10 +219,11 @@ class MkJob(models.Model):
                         job.state,
                     )
                 )
-        self.write({"state": "cancelled", "date_done": fields.Datetime.now()})
+        self.sudo().write({"state": "cancelled", "date_done": fields.Datetime.now()})
 
     def action_open_record(self):
         self.ensure_one()
+        access.check_caller(self)
         if not self.res_model or not self.res_id:
             raise UserError(_("This job concerns no particular record."))
         record = self.env[self.res_model].browse(self.res_id).exists()
@@ -385,15 +408,17 @@ class MkJob(models.Model):
         except Exception as error:  # noqa: BLE001 - any bug fails its own job, never the batch
             self._handle_failure(error, retryable=False)
         else:
-            self.write(
-                {
-                    "state": "done",
-                    "date_done": fields.Datetime.now(),
-                    "response": result if isinstance(result, (dict, list)) else self.response,
-                    "error": False,
-                    "error_details": False,
-                }
-            )
+            vals = {
+                "state": "done",
+                "date_done": fields.Datetime.now(),
+                "response": result if isinstance(result, (dict, list)) else self.response,
+                "error": False,
+                "error_details": False,
+            }
+            kept = getattr(service, "_job_done_payload", None)
+            if kept:
+                vals["payload"] = kept(job)
+            self.write(vals)
 
     def _handle_failure(self, error, retryable, response=None):
         message = self._describe(error)

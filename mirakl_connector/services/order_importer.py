@@ -20,6 +20,8 @@ _logger = logging.getLogger(__name__)
 ORDER_IDS_PER_CALL = 100
 UNKNOWN_PRODUCT_CODE = "MIRAKL-UNKNOWN-SKU"
 FEE_PRODUCT_CODE = "MIRAKL-FEES"
+# what a done import job keeps of the OR11 order it read (no personal data)
+KEPT_ORDER_KEYS = ("order_id", "order_state", "last_updated_date")
 
 
 class ConcurrentImport(RetryableJobError):
@@ -274,6 +276,13 @@ class MkOrderImporter(models.AbstractModel):
         if not decision_date and created_date and instance.acceptance_window_hours:
             return created_date + timedelta(hours=instance.acceptance_window_hours)
         return decision_date
+
+    @api.model
+    def _job_done_payload(self, job):
+        """What a done import keeps of its request: which order version it read, not the
+        customer's name and addresses (the sale order holds those, under its own rules)."""
+        order = job.payload.get("order") or {}
+        return {"order": {key: order.get(key) for key in KEPT_ORDER_KEYS}}
 
     # ------------------------------------------------------------------
     # IMPORT OF ONE ORDER
