@@ -7,6 +7,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .. import access
 from ..mirakl import errors, operators
 from ..mirakl.client import MiraklClient, validate_base_url
 from ..mirakl.governor import CallGovernor, governor_from_overrides, parse_limit_overrides
@@ -192,6 +193,32 @@ class MkInstance(models.Model):
             if problem:
                 raise ValidationError(problem)
 
+    @api.constrains("base_url", "shop_id", "active")
+    def _check_one_record_per_shop(self):
+        """Two records on one Mirakl shop would import every order twice (the orders are
+        unique per record). Checked across companies: the shop is the same."""
+        for instance in self.filtered(lambda i: i.active and i.shop_id):
+            twin = self.sudo().with_context(active_test=True).search(
+                [
+                    ("id", "!=", instance.id),
+                    ("base_url", "=", instance.base_url),
+                    ("shop_id", "=", instance.shop_id),
+                ],
+                limit=1,
+            )
+            if twin:
+                raise ValidationError(
+                    _(
+                        "Mirakl shop %(shop_id)s on %(url)s is already set up as %(other)s "
+                        "(%(company)s). One Odoo shop record per Mirakl shop: each would "
+                        "import every order again. Archive %(other)s first, or use it.",
+                        shop_id=instance.shop_id,
+                        url=instance.base_url,
+                        other=twin.name,
+                        company=twin.company_id.name,
+                    )
+                )
+
     @api.constrains("order_states_to_import")
     def _check_order_states_to_import(self):
         for instance in self:
@@ -246,6 +273,8 @@ class MkInstance(models.Model):
             vals = dict(vals, base_url=self._normalize_base_url(vals["base_url"]))
         if vals.get("api_key"):
             vals = dict(vals, api_key=vals["api_key"].strip())
+        if vals.get("shop_id"):
+            vals = dict(vals, shop_id=vals["shop_id"].strip())
         res = super().write(vals)
         if {"state", "active"} & set(vals):
             self._sync_crons()
@@ -263,6 +292,8 @@ class MkInstance(models.Model):
             values["base_url"] = self._normalize_base_url(values["base_url"])
         if values.get("api_key"):
             values["api_key"] = values["api_key"].strip()  # pasted keys often end in a newline
+        if values.get("shop_id"):
+            values["shop_id"] = values["shop_id"].strip()
         return values
 
     # ------------------------------------------------------------------
@@ -272,6 +303,7 @@ class MkInstance(models.Model):
     def action_test_connection(self):
         """A01: prove the URL and the key work, and remember what Mirakl says of the shop."""
         self.ensure_one()
+        access.check_caller(self, access.MANAGER, "write")
         try:
             # A person's explicit check is not held to the daily A01 budget of the flows;
             # Mirakl still answers 429 itself if it minds, and that is reported.
@@ -302,6 +334,7 @@ class MkInstance(models.Model):
         }
 
     def action_activate(self):
+        access.check_caller(self, access.MANAGER, "write")
         for instance in self:
             instance._check_license()
             if not instance.sudo().api_key:
@@ -311,10 +344,12 @@ class MkInstance(models.Model):
             flow.next_run = fields.Datetime.now()
 
     def action_set_draft(self):
+        access.check_caller(self, access.MANAGER, "write")
         self.write({"state": "draft"})
 
     def action_view_jobs(self):
         self.ensure_one()
+        access.check_caller(self)
         action = self.env["ir.actions.act_window"]._for_xml_id("mirakl_connector.mk_job_action")
         action["domain"] = [("instance_id", "=", self.id)]
         action["context"] = {"default_instance_id": self.id}
@@ -322,6 +357,7 @@ class MkInstance(models.Model):
 
     def action_view_sync_logs(self):
         self.ensure_one()
+        access.check_caller(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "mirakl_connector.mk_sync_log_action"
         )

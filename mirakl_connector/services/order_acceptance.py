@@ -144,10 +144,10 @@ class MkOrderAcceptance(models.AbstractModel):
         """Send OR21, then read the order back: Mirakl has no idempotency key, so the read
         tells what happened, also when the decision had already been made elsewhere."""
         instance = order.mk_instance_id
-        if raise_errors:
-            # a person's decision needs a licence; queued decisions wait in the dispatcher,
-            # which skips unlicensed shops
-            instance._check_license()
+        # OR21 writes to Mirakl: never with a lapsed licence, whoever asks. A person is told
+        # why; the rules and the deadline fallback leave the order waiting for a decision.
+        if not instance._check_license(raise_if_invalid=raise_errors):
+            return False
         client = instance._get_client()
         lines = [{"id": line_id, "accepted": accepted} for line_id, accepted in decisions.items()]
         try:
