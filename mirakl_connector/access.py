@@ -22,6 +22,7 @@ def check_caller(records, group=USER, operation="read"):
     if env.su:
         return
     if not env.user.has_group(group):
+        cr, uid = env.cr, env.uid  # noqa: F841 - how _() finds the user's language outside a model
         raise AccessError(
             _(
                 "Only members of the group %(group)s may do this (%(model)s).",

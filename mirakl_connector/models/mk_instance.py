@@ -198,15 +198,14 @@ class MkInstance(models.Model):
         """Two records on one Mirakl shop would import every order twice (the orders are
         unique per record). Checked across companies: the shop is the same."""
         for instance in self.filtered(lambda i: i.active and i.shop_id):
-            twin = self.sudo().with_context(active_test=True).search(
-                [
-                    ("id", "!=", instance.id),
-                    ("base_url", "=", instance.base_url),
-                    ("shop_id", "=", instance.shop_id),
-                ],
-                limit=1,
+            same_id = self.sudo().with_context(active_test=True).search(
+                [("id", "!=", instance.id), ("shop_id", "=", instance.shop_id)]
             )
-            if twin:
+            # stored URLs are normalised; a host name is not case-sensitive
+            url = instance.base_url.lower()
+            twins = [other for other in same_id if other.base_url.lower() == url]
+            if twins:
+                twin = twins[0]
                 raise ValidationError(
                     _(
                         "Mirakl shop %(shop_id)s on %(url)s is already set up as %(other)s "

@@ -91,7 +91,8 @@ class MkJob(models.Model):
     name = fields.Char(required=True, readonly=True)
     instance_id = fields.Many2one("mk.instance", ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(
-        "res.company", compute="_compute_company_id", store=True, readonly=True, index=True,
+        "res.company", compute="_compute_company_id", store=True, readonly=False,
+        precompute=True, index=True,
         help="The shop's company; for work of no shop, the company it was queued in.",
     )
     job_type = fields.Char(required=True, readonly=True, index=True)
@@ -130,9 +131,7 @@ class MkJob(models.Model):
     @api.depends("instance_id.company_id")
     def _compute_company_id(self):
         for job in self:
-            job.company_id = job.instance_id.company_id if job.instance_id else (
-                job.company_id or self.env.company
-            )
+            job.company_id = job.instance_id.company_id or job.company_id or self.env.company
 
     def _compute_json_display(self):
         for job in self:
@@ -303,6 +302,7 @@ class MkJob(models.Model):
         vals = {
             "name": name or identity_key or job_type,
             "instance_id": instance.id if instance else False,
+            "company_id": instance.company_id.id if instance else self.env.company.id,
             "job_type": job_type,
             "service_model": service_model,
             "method_name": method,

@@ -12,3 +12,7 @@ from . import test_order_races
 from . import test_order_polling
 from . import test_offer_binding
 from . import test_call_budget
+from . import test_security_jobs
+from . import test_security_buttons
+from . import test_security_rpc
+from . import test_security_shop_twins

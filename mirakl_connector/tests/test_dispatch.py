@@ -1,13 +1,15 @@
+import re
 import time
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import fields, release
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.ecosire_license_client.tests.common import license_clock
 
+from .. import compat
 from .common import MiraklCase
 
 
@@ -56,11 +58,21 @@ class TestDispatch(MiraklCase):
         self.assertFalse(old_log.exists())
         self.assertTrue(new_log.exists())
 
-    def test_cron_numbercall_on_17(self):
-        if "numbercall" not in self.cron._fields:
-            return
+    def test_our_crons_repeat_and_call_what_exists(self):
+        series = release.version_info[0]
+        # 17 runs a cron numbercall times (1 unless the XML says; ours leaves it out, the
+        # 17 adapter sets -1); 18 removed the field and repeats every cron
+        self.assertEqual(compat.cron_needs_numbercall(self.env), series == 17)
         for xml_id in self.env["mk.instance"]._get_cron_xml_ids():
-            self.assertEqual(self.env.ref(xml_id).numbercall, -1, "17 would run it only once")
+            cron = self.env.ref(xml_id)
+            with self.subTest(cron=xml_id, series=series):
+                if series == 17:
+                    self.assertEqual(cron.numbercall, -1, "17 would run it only once")
+                self.assertGreater(cron.interval_number, 0)
+                self.assertEqual(cron.model_id.model, "mk.instance")
+                method = re.fullmatch(r"model\.(_cron_\w+)\(\)", cron.code.strip())
+                self.assertTrue(method, cron.code)
+                self.assertTrue(callable(getattr(self.env["mk.instance"], method[1], None)))
 
     def test_dispatch_runs_due_flows_and_logs_them(self):
         self.instance.action_activate()
