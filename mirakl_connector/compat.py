@@ -98,6 +98,13 @@ def storable_product_vals(env):
     return {"detailed_type": "product"}
 
 
+def storable_product_domain(env):
+    """Products tracked in stock: ``is_storable`` from 18 on, ``type='product'`` on 17."""
+    if "is_storable" in env["product.template"]._fields:
+        return [("is_storable", "=", True)]
+    return [("type", "=", "product")]
+
+
 def service_product_vals(env):
     """Values of a service product: ``type`` from 18 on, ``detailed_type`` on 17 (whose
     ``type`` is computed from it)."""
