@@ -18,3 +18,8 @@ from . import product_product
 from . import res_partner
 from . import sale_order
 from . import sale_order_line
+from . import mk_offer_import
+from . import mk_offer_binding_export
+from . import mk_instance_offers
+from . import stock_move_offers
+from . import product_product_offers
