@@ -23,3 +23,6 @@ from . import mk_offer_binding_export
 from . import mk_instance_offers
 from . import stock_move_offers
 from . import product_product_offers
+from . import product_template_offers
+from . import product_pricelist_offers
+from . import product_pricelist_item_offers

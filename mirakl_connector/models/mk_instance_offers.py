@@ -42,6 +42,9 @@ class MkInstance(models.Model):
     stock_sync_paused = fields.Boolean(
         string="Pause Stock Sync", help="Nothing is sent while paused; changes wait.")
     stock_last_full_export = fields.Datetime(readonly=True, copy=False)
+    price_sync_paused = fields.Boolean(
+        string="Pause Price Sync", help="Nothing is sent while paused; changes wait.")
+    price_last_full_export = fields.Datetime(readonly=True, copy=False)
     offer_import_ids = fields.One2many("mk.offer.import", "instance_id", string="Imports")
 
     @api.constrains("stock_buffer", "stock_buffer_kind", "stock_cap")
@@ -58,6 +61,8 @@ class MkInstance(models.Model):
         res = super().write(vals)
         if STOCK_SETTINGS & set(vals):
             self.env["mk.offer.binding"]._mark_instance_due(self, "stock")
+        if "pricelist_id" in vals or "account_currency" in vals:
+            self.env["mk.offer.binding"]._mark_instance_due(self, "price")
         return res
 
     def action_view_offer_imports(self):
@@ -79,14 +84,16 @@ class MkInstance(models.Model):
 class MkInstanceFlow(models.Model):
     _inherit = "mk.instance.flow"
 
-    flow = fields.Selection(selection_add=[("stock", "Stock")], ondelete={"stock": "cascade"})
+    flow = fields.Selection(selection_add=[("stock", "Stock"), ("prices", "Prices")],
+                            ondelete={"stock": "cascade", "prices": "cascade"})
 
     @api.model
     def _flow_handlers(self):
         return dict(super()._flow_handlers(),
-                    stock=("mk.offer.stock.export", "_flow_export_stock"))
+                    stock=("mk.offer.stock.export", "_flow_export_stock"),
+                    prices=("mk.offer.price.export", "_flow_export_prices"))
 
     @api.model
     def _flow_intervals(self):
-        # the spec recommends STO01 every 5 minutes when stock needs updating
-        return dict(super()._flow_intervals(), stock=5)
+        # the spec recommends STO01 every 5 minutes when stock needs updating, PRI01 too
+        return dict(super()._flow_intervals(), stock=5, prices=5)

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 # Per exported kind, the SQL type of its value column (what was last sent/accepted).
-EXPORT_VALUE_TYPES = {"stock": "int4"}
+EXPORT_VALUE_TYPES = {"stock": "int4", "price": "varchar"}
 # Binding fields whose change makes every export of the binding due again.
 EXPORT_TRIGGER_FIELDS = frozenset({"product_id", "offer_sku", "pack_factor", "active"})
 
@@ -35,6 +35,17 @@ class MkOfferBinding(models.Model):
                                       readonly=True, copy=False, ondelete="set null", index=True)
     stock_error = fields.Text(string="Stock Refused", readonly=True, copy=False,
                               help="Mirakl's reason for refusing the last stock row sent.")
+    price_due = fields.Boolean(default=True, copy=False, readonly=True,
+                               help="The price may have changed since the last export.")
+    price_exported = fields.Char(string="Last Exported Price", readonly=True, copy=False,
+                                 help="Price, discount price and discount dates last "
+                                      "accepted by Mirakl.")
+    price_exported_at = fields.Datetime(string="Price Exported On", readonly=True, copy=False)
+    price_sent = fields.Char(string="Price Being Sent", readonly=True, copy=False)
+    price_import_id = fields.Many2one("mk.offer.import", string="Price Import Running",
+                                      readonly=True, copy=False, ondelete="set null", index=True)
+    price_error = fields.Text(string="Price Refused", readonly=True, copy=False,
+                              help="Mirakl's reason for refusing the last price row sent.")
     export_error_ids = fields.One2many("mk.offer.import.error", "binding_id",
                                        string="Rows Refused", readonly=True)
 

@@ -1,13 +1,9 @@
-from datetime import timedelta
-
-from odoo import _, api, fields, models
+from odoo import api, models
 
 from ..compat import storable_product_domain
-from ..mirakl import errors
 from ..mirakl.csv_files import OfferCsvWriter, StockCsvWriter
 from ..mirakl.offers.stock import exported_quantity
 
-FULL_EXPORT_EVERY = timedelta(days=1)
 # stock.move states whose quantity is still to come in or go out (the forecast)
 OPEN_MOVE_STATES = ("waiting", "confirmed", "partially_available", "assigned")
 
@@ -21,7 +17,9 @@ class MkOfferStockExport(models.AbstractModel):
     every offer. Nothing is sent while the shop's last stock import is still running."""
 
     _name = "mk.offer.stock.export"
+    _inherit = "mk.offer.export"
     _description = "Mirakl Stock Export"
+    _export_kind = "stock"
 
     # ------------------------------------------------------------------
     # FLOW
@@ -29,74 +27,38 @@ class MkOfferStockExport(models.AbstractModel):
 
     @api.model
     def _flow_export_stock(self, instance, log):
-        if instance.stock_sync_paused:
-            log.message = _("Stock sync is paused for this shop; nothing sent.")
-            return
-        client = instance._get_client()
-        running = self.env["mk.offer.import"]._running(instance, "stock")
-        if running and running._poll(client):
-            log.message = _("The last stock import is still running on Mirakl; the changes "
-                            "wait for it.")
-            return
-        now = fields.Datetime.now()
-        last_full = instance.stock_last_full_export
-        full = not last_full or last_full <= now - FULL_EXPORT_EVERY
-        self._export_stock(instance, client, log, full=full)
-
-    @api.model
-    def _export_stock(self, instance, client, log, full=False):
-        """Build and send the file; returns the ``mk.offer.import`` (empty if nothing to send)."""
-        quantities, unchanged = self._compute_stock_rows(instance, full)
-        Binding = self.env["mk.offer.binding"]
-        Binding._export_settled("stock", unchanged)
-        if full:
-            instance.sudo().stock_last_full_export = fields.Datetime.now()
-        if not quantities:
-            log.message = _("No stock change to send.")
-            return self.env["mk.offer.import"]
-        writer = self._stock_writer(instance)
-        with writer:
-            for _binding_id, sku, quantity in quantities:
-                writer.write_row(self._prepare_stock_row(instance, sku, quantity))
-        content = writer.file.read()
-        offer_import = self.env["mk.offer.import"]._start(
-            instance, "stock", instance.stock_api, content, len(quantities), full=full)
-        Binding._export_sent("stock", offer_import,
-                             {binding_id: quantity for binding_id, _sku, quantity in quantities})
-        try:
-            writer.file.seek(0)
-            if instance.stock_api == "OF01":
-                answer = client.import_offers(writer.file, import_mode="NORMAL",
-                                              filename="stock.csv")
-            else:
-                answer = client.import_stock(writer.file)
-        except errors.MiraklError as error:
-            message = instance._describe_error(error)
-            offer_import._send_failed(message)
-            log._add(failed=len(quantities))
-            log.message = _("The stock file was not accepted; it is sent again at the next "
-                            "run. %s", message)
-            return offer_import
-        finally:
-            writer.file.close()
-        offer_import._sent(answer)
-        log._add(fetched=len(quantities), updated=len(quantities))
-        return offer_import
+        return self._run_export(instance, log)
 
     # ------------------------------------------------------------------
-    # ROWS
+    # HOOKS
     # ------------------------------------------------------------------
 
     @api.model
-    def _stock_writer(self, instance):
+    def _operation(self, instance):
+        return instance.stock_api
+
+    @api.model
+    def _make_writer(self, instance):
         if instance.stock_api == "OF01":
             return OfferCsvWriter(columns=("sku", "quantity"))
         return StockCsvWriter(columns=("offer-sku", "quantity"))
 
     @api.model
+    def _send(self, instance, client, file):
+        if instance.stock_api == "OF01":
+            return client.import_offers(file, import_mode="NORMAL", filename="stock.csv")
+        return client.import_stock(file)
+
+    @api.model
     def _prepare_stock_row(self, instance, sku, quantity):
         key = "sku" if instance.stock_api == "OF01" else "offer-sku"
         return {key: sku, "quantity": quantity}
+
+    @api.model
+    def _compute_rows(self, instance, full):
+        rows, unchanged = self._compute_stock_rows(instance, full)
+        return [(binding_id, self._prepare_stock_row(instance, sku, quantity), quantity)
+                for binding_id, sku, quantity in rows], unchanged
 
     @api.model
     def _compute_stock_rows(self, instance, full):

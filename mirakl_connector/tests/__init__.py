@@ -17,3 +17,4 @@ from . import test_security_buttons
 from . import test_security_rpc
 from . import test_security_shop_twins
 from . import test_offer_stock_export
+from . import test_offer_price_export

@@ -159,7 +159,7 @@ def count_queries(cr):
 def run_export(env, instance, full):
     log = env["mk.sync.log"]._start(instance, "stock")
     client = instance._get_client()
-    return env["mk.offer.stock.export"]._export_stock(instance, client, log, full=full)
+    return env["mk.offer.stock.export"]._export(instance, client, log, full=full)
 
 
 def finish(sim, instance, offer_import):
