@@ -111,19 +111,14 @@ class TestOfferStockExport(MiraklCase):
         self._bind(product, "SKU-RES")
         self._run()
         self._mirakl_done()
-        picking = self.env["stock.picking"].create({
-            "picking_type_id": self.warehouse.out_type_id.id,
-            "location_id": self.warehouse.lot_stock_id.id,
-            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
-            "move_ids": [(0, 0, {
-                "name": product.name, "product_id": product.id, "product_uom_qty": 3,
-                "product_uom": product.uom_id.id,
-                "location_id": self.warehouse.lot_stock_id.id,
-                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
-            })],
+        # a sale in Odoo reserves 3 units at confirmation
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Shop customer"}).id,
+            "warehouse_id": self.warehouse.id,
+            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 3})],
         })
-        picking.action_confirm()
-        picking.action_assign()
+        order.action_confirm()
+        self.assertEqual(order.picking_ids.move_ids.quantity, 3)
         self.assertEqual(self._rows(self._run()), {"SKU-RES": 7})
         self._mirakl_done()
         self.instance.stock_basis = "on_hand"
