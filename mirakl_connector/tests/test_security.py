@@ -78,6 +78,12 @@ class TestSecurity(MiraklCase):
                  "mk_instance_id": instance.id, "mk_order_id": "A-ORDER-1"}
             ),
         }
+        offer_import = self.env["mk.offer.import"]._start(
+            instance, "stock", "STO01", b'"offer-sku";"quantity"\n', 0)
+        records["mk.offer.import"] = offer_import
+        records["mk.offer.import.error"] = self.env["mk.offer.import.error"].create({
+            "import_id": offer_import.id, "binding_id": records["mk.offer.binding"].id,
+            "offer_sku": "OFFER-A", "message": "Unknown offer"})
         stored = [
             name for name in self.env.registry
             if name.startswith("mk.") and not self.env[name]._abstract
