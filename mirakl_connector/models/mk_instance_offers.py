@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import access
 from ..mirakl.offers.stock import BUFFER_PERCENT, BUFFER_UNITS
 
 # Settings whose change changes every exported quantity of the shop.
@@ -45,6 +46,25 @@ class MkInstance(models.Model):
     price_sync_paused = fields.Boolean(
         string="Pause Price Sync", help="Nothing is sent while paused; changes wait.")
     price_last_full_export = fields.Datetime(readonly=True, copy=False)
+    listing_create_products = fields.Boolean(
+        string="Create Products",
+        help="The listing import creates a product (name, barcode, price) for an offer "
+             "that matches no product.")
+    listing_only_new = fields.Boolean(
+        string="Only New Offers", help="The listing import links new offers only and leaves "
+                                        "known ones as they are.")
+    listing_update_prices = fields.Boolean(
+        string="Prices Into the Pricelist",
+        help="The price of each newly linked offer becomes a fixed price of the shop's "
+             "pricelist.")
+    drift_stock_threshold = fields.Integer(
+        string="Stock Drift Threshold",
+        help="A quantity on Mirakl that differs from Odoo's by more than this is reported.")
+    drift_auto_correct = fields.Boolean(
+        string="Auto-correct Drift",
+        help="Drifted rows are sent again by the next stock and price runs.")
+    drift_summary = fields.Text(readonly=True, copy=False)
+    drift_checked_at = fields.Datetime(string="Drift Checked On", readonly=True, copy=False)
     offer_import_ids = fields.One2many("mk.offer.import", "instance_id", string="Imports")
 
     @api.constrains("stock_buffer", "stock_buffer_kind", "stock_cap")
@@ -72,6 +92,37 @@ class MkInstance(models.Model):
         action["domain"] = [("instance_id", "=", self.id)]
         return action
 
+    def action_import_listings(self):
+        """Read the shop's offers from Mirakl now (queued, as the daily run)."""
+        access.check_caller(self)
+        for instance in self:
+            connector = access.as_connector(instance, instance.company_id)
+            connector.flow_ids.filtered(lambda line: line.flow == "offers")._enqueue(priority=5)
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {"message": _("Listing import queued; it runs within a minute."),
+                       "type": "info"},
+        }
+
+    def action_check_drift(self):
+        """Compare the shop's offers on Mirakl with Odoo now (queued)."""
+        access.check_caller(self)
+        for instance in self:
+            connector = access.as_connector(instance, instance.company_id)
+            connector.flow_ids.filtered(lambda line: line.flow == "drift")._enqueue(priority=5)
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {"message": _("Drift check queued; it runs within a minute."),
+                       "type": "info"},
+        }
+
+    def _ensure_flows(self):
+        before = self.flow_ids
+        res = super()._ensure_flows()
+        # the drift check is opt-in: it reads every offer back
+        (self.flow_ids - before).filtered(lambda line: line.flow == "drift").enabled = False
+        return res
+
     def _get_stock_warehouses(self):
         self.ensure_one()
         warehouses = self.stock_warehouse_ids or self.warehouse_id
@@ -84,16 +135,22 @@ class MkInstance(models.Model):
 class MkInstanceFlow(models.Model):
     _inherit = "mk.instance.flow"
 
-    flow = fields.Selection(selection_add=[("stock", "Stock"), ("prices", "Prices")],
-                            ondelete={"stock": "cascade", "prices": "cascade"})
+    flow = fields.Selection(
+        selection_add=[("stock", "Stock"), ("prices", "Prices"), ("offers", "Listings"),
+                       ("drift", "Drift check")],
+        ondelete={"stock": "cascade", "prices": "cascade", "offers": "cascade",
+                  "drift": "cascade"})
 
     @api.model
     def _flow_handlers(self):
         return dict(super()._flow_handlers(),
                     stock=("mk.offer.stock.export", "_flow_export_stock"),
-                    prices=("mk.offer.price.export", "_flow_export_prices"))
+                    prices=("mk.offer.price.export", "_flow_export_prices"),
+                    offers=("mk.offer.listing.import", "_flow_import_listings"),
+                    drift=("mk.offer.drift", "_flow_check_drift"))
 
     @api.model
     def _flow_intervals(self):
         # the spec recommends STO01 every 5 minutes when stock needs updating, PRI01 too
-        return dict(super()._flow_intervals(), stock=5, prices=5)
+        # listings daily, so offers created in the Mirakl back office get linked
+        return dict(super()._flow_intervals(), stock=5, prices=5, offers=1440, drift=360)

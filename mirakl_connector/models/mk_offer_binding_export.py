@@ -46,6 +46,20 @@ class MkOfferBinding(models.Model):
                                       readonly=True, copy=False, ondelete="set null", index=True)
     price_error = fields.Text(string="Price Refused", readonly=True, copy=False,
                               help="Mirakl's reason for refusing the last price row sent.")
+    # what Mirakl shows (the listing import reads it with OF21)
+    mirakl_offer_id = fields.Char(string="Mirakl Offer ID", readonly=True, copy=False)
+    mirakl_state_code = fields.Char(string="Offer State", readonly=True, copy=False)
+    mirakl_price = fields.Float(string="Mirakl Price", readonly=True, copy=False)
+    mirakl_discount_price = fields.Float(string="Mirakl Discount Price", readonly=True,
+                                         copy=False)
+    mirakl_quantity = fields.Integer(string="Mirakl Quantity", readonly=True, copy=False)
+    mirakl_logistic_class = fields.Char(string="Logistic Class", readonly=True, copy=False)
+    mirakl_channels = fields.Char(string="Channels", readonly=True, copy=False)
+    mirakl_active = fields.Boolean(string="Active on Mirakl", readonly=True, copy=False)
+    mirakl_read_at = fields.Datetime(string="Read From Mirakl", readonly=True, copy=False)
+    price_differs = fields.Boolean(
+        readonly=True, copy=False,
+        help="The price read from Mirakl is not the last price Odoo exported.")
     export_error_ids = fields.One2many("mk.offer.import.error", "binding_id",
                                        string="Rows Refused", readonly=True)
 

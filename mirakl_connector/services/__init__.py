@@ -5,3 +5,5 @@ from . import order_financial
 from . import offer_export
 from . import offer_stock_export
 from . import offer_price_export
+from . import offer_listing_import
+from . import offer_drift

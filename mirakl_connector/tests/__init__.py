@@ -18,3 +18,5 @@ from . import test_security_rpc
 from . import test_security_shop_twins
 from . import test_offer_stock_export
 from . import test_offer_price_export
+from . import test_offer_listing_import
+from . import test_offer_drift
