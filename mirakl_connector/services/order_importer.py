@@ -67,24 +67,59 @@ class MkOrderImporter(models.AbstractModel):
 
     @api.model
     def _flow_poll_orders(self, instance, log):
-        """Scheduled flow: orders updated since the last poll (minus the overlap), and once a
-        day the deep re-scan of the last days."""
+        """Scheduled flow: orders updated since the last poll (minus the overlap); once a
+        day it also queues the deep re-scan of the last days, as jobs of their own."""
         now = fields.Datetime.now()
-        deep = not instance.order_last_deep_scan or (
+        if not instance.order_last_deep_scan or (
             instance.order_last_deep_scan <= now - timedelta(days=1)
+        ):
+            self._enqueue_deep_scan(instance, now)
+            instance.order_last_deep_scan = now
+        start = (instance.order_last_update or now) - timedelta(
+            minutes=instance.order_poll_overlap
         )
-        if deep:
-            start = now - timedelta(days=instance.order_deep_scan_days)
-        else:
-            start = (instance.order_last_update or now) - timedelta(
-                minutes=instance.order_poll_overlap
-            )
         seen = self._enqueue_orders(instance, log=log, start_update_date=start)
         if seen:
             instance.order_last_update = max(seen + [instance.order_last_update or seen[0]])
-        if deep:
-            instance.order_last_deep_scan = now
         return seen
+
+    @api.model
+    def _enqueue_deep_scan(self, instance, now):
+        """The deep re-scan (every order updated in the last days), split by creation day:
+        one job per day, plus one for the orders created before. A window that fails stays a
+        failed job to retry and stops neither the other windows nor the poll. Creation dates
+        never change, so an order updated while a window pages cannot leave it and push an
+        unread one off the pages (an end bound on the update date could)."""
+        since = now - timedelta(days=instance.order_deep_scan_days)
+        days = [since + timedelta(days=day) for day in range(1, instance.order_deep_scan_days)]
+        # (created from, created to): before the window, each day, then open-ended
+        bounds = list(zip([None, since] + days, [since] + days + [None], strict=True))
+        jobs = self.env["mk.job"]
+        for created_from, created_to in bounds:
+            window = {
+                "since": fields.Datetime.to_string(since),
+                "created_from": created_from and fields.Datetime.to_string(created_from),
+                "created_to": created_to and fields.Datetime.to_string(created_to),
+            }
+            jobs |= self.env["mk.job"]._enqueue(
+                instance, "order_deep_scan", self._name, "_job_deep_scan",
+                payload=window, priority=30,
+                identity_key="deep:%s:%s:%s" % (
+                    instance.id, window["since"], window["created_from"] or "-"
+                ),
+            )
+        return jobs
+
+    @api.model
+    def _job_deep_scan(self, job):
+        window = job.payload
+        filters = {"start_update_date": fields.Datetime.to_datetime(window["since"])}
+        if window.get("created_from"):
+            filters["start_date"] = fields.Datetime.to_datetime(window["created_from"])
+        if window.get("created_to"):
+            filters["end_date"] = fields.Datetime.to_datetime(window["created_to"])
+        seen = self._enqueue_orders(job.instance_id, **filters)
+        return {"read": len(seen)}
 
     @api.model
     def _enqueue_orders(self, instance, log=None, **filters):

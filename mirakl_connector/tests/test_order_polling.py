@@ -121,3 +121,50 @@ class TestOrderPolling(OrderCase):
         self.env["mk.order.acceptance"]._flow_deadline_guard(self.instance, log)
         self.assertEqual(len(self._alerts(sim_order)), 1)
         self.assertEqual((log.fetched_count, log.updated_count), (1, 1))
+
+    # -- the wizard (issue 8.12) ----------------------------------------------------------
+
+    def test_wizard_reads_updated_orders_as_the_poller_does(self):
+        sim_order = self.create_sim_order([self.sim_line()], state="SHIPPING")
+        self.sim.clear_request_log()
+        wizard = self.env["mk.order.import.wizard"].with_user(self.mirakl_user).create({
+            "instance_id": self.instance.id, "mode": "updated",
+            "date_from": fields.Datetime.now() - timedelta(days=1),
+        })
+        wizard.action_import()
+        queries = [str(entry["query"]) for entry in self.sim.request_log("OR11")]
+        self.assertTrue(queries)
+        self.assertFalse([q for q in queries if "end_update_date" in q],
+                         "an end bound lets an order changing mid-paging push another out")
+        self.assertTrue(self._jobs(sim_order))
+
+    # -- the deep re-scan (issue 8.10) ----------------------------------------------------
+
+    def test_a_failing_deep_scan_window_stops_neither_the_others_nor_the_poll(self):
+        self.instance.order_last_deep_scan = False
+        log = self.env["mk.sync.log"]._start(self.instance, "orders")
+        self.importer._flow_poll_orders(self.instance, log)
+        self.assertTrue(self.instance.order_last_deep_scan, "the daily deep scan is queued")
+        Job = self.env["mk.job"]
+        windows = Job.search([("instance_id", "=", self.instance.id),
+                              ("job_type", "=", "order_deep_scan")])
+        self.assertEqual(len(windows), self.instance.order_deep_scan_days + 1)
+        # one window fails for good (Mirakl refuses the key at that moment)
+        api_key = self.instance.api_key
+        self.instance.api_key = "revoked"
+        Job._run_pending(limit=1, instances=self.instance)
+        self.instance.api_key = api_key
+        self.assertEqual(len(windows.filtered(lambda job: job.state == "failed")), 1)
+        # the other windows still read their days, and find the order updated since
+        sim_order = self.create_sim_order([self.sim_line()], state="SHIPPING")
+        Job._run_pending(instances=self.instance)
+        self.assertEqual(len(windows.filtered(lambda job: job.state == "done")),
+                         self.instance.order_deep_scan_days)
+        self.assertTrue(self._order(sim_order))
+        # and the next poll is an ordinary one: it does not repeat the deep scan
+        later = self.create_sim_order([self.sim_line()], state="SHIPPING")
+        self.importer._flow_poll_orders(self.instance, log)
+        Job._run_pending(instances=self.instance)
+        self.assertTrue(self._order(later))
+        self.assertEqual(len(Job.search([("instance_id", "=", self.instance.id),
+                                         ("job_type", "=", "order_deep_scan")])), len(windows))

@@ -15,7 +15,7 @@ class MkOrderImportWizard(models.TransientModel):
     mode = fields.Selection(
         [
             ("created", "Created between"),
-            ("updated", "Updated between"),
+            ("updated", "Updated since"),
             ("ids", "These Mirakl order ids"),
         ],
         required=True, default="updated",
@@ -55,10 +55,16 @@ class MkOrderImportWizard(models.TransientModel):
                        names=", ".join(orders.mapped("name")) or "-")]
             lines += problems
         else:
-            if not (self.date_from and self.date_to):
-                raise UserError(_("Give both dates."))
-            prefix = "start_date" if self.mode == "created" else "start_update_date"
-            filters = {prefix: self.date_from, prefix.replace("start", "end"): self.date_to}
+            if not self.date_from or (self.mode == "created" and not self.date_to):
+                raise UserError(_("Give both dates.") if self.mode == "created"
+                                else _("Give the date to read from."))
+            if self.mode == "created":
+                filters = {"start_date": self.date_from, "end_date": self.date_to}
+            else:
+                # as the poller reads: no end bound, so an order updated while we page
+                # cannot leave the window and push an unread one off the pages; what
+                # changed since is a newer version, worth importing too
+                filters = {"start_update_date": self.date_from}
             try:
                 seen = importer._enqueue_orders(instance, **filters)
             except errors.MiraklError as error:
