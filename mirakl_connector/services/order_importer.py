@@ -6,7 +6,7 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..compat import sale_line_tax_field, sale_line_uom_field, service_product_vals
 from ..mirakl import errors
@@ -340,14 +340,17 @@ class MkOrderImporter(models.AbstractModel):
         if order and not force and mapped and updated and updated < mapped:
             return order  # an older version than the one already mapped
         previous_state = order.mk_state
+        line_problem = None
         try:
             if order:
-                self._update_order(order, instance, data, payload)
+                line_problem = self._update_order(order, instance, data, payload)
             else:
                 order = self._create_order(instance, data, payload)
         except OrderDataError as error:
             raise UserError(str(error)) from None
         self._flag_import_problems(order)
+        if line_problem:
+            order.mk_import_error = "\n".join(filter(None, [order.mk_import_error, line_problem]))
         self._after_import(order, data, previous_state)
         return order
 
@@ -447,17 +450,24 @@ class MkOrderImporter(models.AbstractModel):
             order.message_post(body=_("Mirakl revealed the customer's addresses."))
         order.write(values)
         if order.state == "cancel":
-            return
+            return None
         before = {line.id: line.product_uom_qty for line in order.order_line}
-        commands = self._prepare_line_commands(order, instance, data)
-        if commands:
-            # Mirakl is the truth for what was sold: a locked order still follows it
-            locked = order.locked
-            if locked:
-                order.locked = False
-            order.write({"order_line": commands})
-            if locked:
-                order.locked = True
+        try:
+            # one change that cannot be mapped, or that Odoo refuses, must not hold back the
+            # order's state and later versions: the header is written, the lines wait
+            with self.env.cr.savepoint():
+                commands = self._prepare_line_commands(order, instance, data)
+                commands = self._keep_delivered(order, commands)
+                if commands:
+                    self._write_lines(order, commands)
+        except (UserError, ValidationError, OrderDataError) as error:
+            problem = _(
+                "Mirakl's changes to the lines could not be applied: %s Fix the cause (or "
+                "the lines by hand) and re-import; the order still follows Mirakl's state.",
+                error.args[0] if error.args else error,
+            )
+            order.message_post(body=problem)
+            return problem
         reduced = [
             "%s: %s → %s" % (line.mk_offer_sku or line.name, before[line.id], line.product_uom_qty)
             for line in order.order_line.filtered("mk_line_id")
@@ -468,6 +478,46 @@ class MkOrderImporter(models.AbstractModel):
                 "Quantities reduced after refusals, cancellations or refunds on Mirakl: %s",
                 "; ".join(reduced),
             ))
+        return None
+
+    def _write_lines(self, order, commands):
+        # Mirakl is the truth for what was sold: a locked order still follows it
+        locked = order.locked
+        if locked:
+            order.locked = False
+        order.write({"order_line": commands})
+        if locked:
+            order.locked = True
+
+    def _keep_delivered(self, order, commands):
+        """A refund or cancellation on Mirakl after delivery does not lower a line below what
+        left the warehouse (Odoo refuses it, and the goods did leave): the delivered quantity
+        stays, the refunded one is kept on the line (mk_refunded_qty), and the salesperson
+        gets an activity to credit it (credit note) or receive the return."""
+        kept = []
+        for command in commands:
+            if command[0] != fields.Command.UPDATE or "product_uom_qty" not in command[2]:
+                continue
+            line = order.order_line.browse(command[1])
+            if command[2]["product_uom_qty"] < line.qty_delivered:
+                kept.append("%s: %s → %s" % (
+                    line.mk_offer_sku or line.name, command[2]["product_uom_qty"],
+                    line.qty_delivered,
+                ))
+                command[2]["product_uom_qty"] = line.qty_delivered
+        if kept:
+            note = _(
+                "Mirakl refunded or cancelled delivered quantities; the delivered quantity stays "
+                "on the order (%s). Credit the customer with a credit note, or receive the "
+                "return.", "; ".join(kept),
+            )
+            order.message_post(body=note)
+            order.activity_schedule(
+                "mail.mail_activity_data_todo", note=note,
+                summary=_("Mirakl refund after delivery on order %s", order.mk_order_id),
+                user_id=order.user_id.id or self.env.uid,
+            )
+        return commands
 
     # ------------------------------------------------------------------
     # VALUES

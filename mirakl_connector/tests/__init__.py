@@ -10,6 +10,7 @@ from . import test_order_state
 from . import test_order_concurrency
 from . import test_order_races
 from . import test_order_polling
+from . import test_order_after_delivery
 from . import test_offer_binding
 from . import test_call_budget
 from . import test_security_jobs
