@@ -40,16 +40,89 @@ SPEC_LIMITS = {
 }
 
 
+def window_wait(history, windows, now):
+    """Seconds until one more call fits every ``(calls, seconds)`` window, given the times of
+    the calls made so far (oldest first); 0.0 when it fits now."""
+    wait = 0.0
+    for calls, seconds in windows:
+        recent = [at for at in history if at > now - seconds]
+        if len(recent) >= calls:
+            wait = max(wait, recent[-calls] + seconds - now)
+    return wait
+
+
+def trim_history(history, windows, now):
+    """The call times still inside the longest window."""
+    if not windows:
+        return []
+    longest = max(seconds for _calls, seconds in windows)
+    return [at for at in history if at > now - longest]
+
+
+class MemoryBudgetStore:
+    """The call budget of one process, in memory: the default for pytest, the simulator and the
+    benchmarks. The addon keeps the budget in the database instead (``mk.call.budget``) so that
+    every worker of a database shares it.
+
+    A store has three methods, all safe to call from several threads (and, for a database
+    store, from several processes) at once:
+
+    ``reserve(key, windows, pause_key)`` -> ``(wait, stamp, paused)``
+        Record a call of ``key`` now and return ``(0.0, stamp, False)``, or record nothing and
+        return the seconds to wait: ``paused`` tells a pause Mirakl asked for (a 429 on
+        ``pause_key``) from a full window. ``windows`` may be empty (only pauses apply); then
+        ``stamp`` is None.
+    ``forget(key, stamp)``
+        Remove the call ``reserve`` recorded as ``stamp`` (it never reached Mirakl).
+    ``pause(pause_key, seconds)``
+        Hold back every call of that operation for ``seconds`` from now (Mirakl's Retry-After).
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._history = collections.defaultdict(list)
+        self._paused_until = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, key, windows, pause_key):
+        with self._lock:
+            now = self.clock()
+            pause = self._paused_until.get(pause_key, now) - now
+            if pause > 0:
+                return pause, None, True
+            if not windows:
+                return 0.0, None, False
+            history = self._history[key] = trim_history(self._history[key], windows, now)
+            wait = window_wait(history, windows, now)
+            if wait > 0:
+                return wait, None, False
+            history.append(now)
+            return 0.0, now, False
+
+    def forget(self, key, stamp):
+        with self._lock:
+            history = self._history.get(key)
+            if history and stamp in history:
+                history.remove(stamp)
+
+    def pause(self, pause_key, seconds):
+        with self._lock:
+            until = self.clock() + seconds
+            self._paused_until[pause_key] = max(self._paused_until.get(pause_key, until), until)
+
+
 class CallGovernor:
-    """Sliding-window limiter per operation.
+    """Sliding-window limiter per operation, over a budget store.
 
     ``overrides`` replaces the spec's limits for some operations (an empty tuple lifts the limit),
     e.g. ``CallGovernor(overrides={"A01": ((10, 3600),)})``. ``max_wait`` is how long the client may
     sleep to respect a limit; a longer wait raises MiraklRateLimitError with ``retry_after`` so a
-    job can be rescheduled instead of holding a worker.
+    job can be rescheduled instead of holding a worker. ``store`` keeps the calls made and the
+    pauses Mirakl asked for (see MemoryBudgetStore); governors over one store share one budget.
     """
 
-    def __init__(self, limits=None, overrides=None, clock=time.monotonic, max_wait=0.0):
+    def __init__(self, limits=None, overrides=None, clock=time.monotonic, max_wait=0.0,
+                 store=None):
         self.limits = dict(SPEC_LIMITS if limits is None else limits)
         for op, windows in (overrides or {}).items():
             self.limits[op] = tuple(windows)
@@ -60,7 +133,8 @@ class CallGovernor:
                                      % (op, calls, seconds))
         self.clock = clock
         self.max_wait = max_wait
-        self._history = collections.defaultdict(collections.deque)
+        self.store = store if store is not None else MemoryBudgetStore(clock)
+        self._reserved = collections.defaultdict(list)  # key -> stamps this governor recorded
         self._lock = threading.Lock()  # one governor may be shared by clients in threads
 
     @classmethod
@@ -70,35 +144,37 @@ class CallGovernor:
 
     def reserve(self, op):
         """Record a call of ``op`` now and return 0.0, or return the seconds to wait (nothing
-        recorded) when the call would exceed a window."""
-        windows = self.limits.get(op)
-        if not windows:
-            return 0.0
-        with self._lock:
-            return self._reserve(op, windows)
+        recorded) when the call would exceed a window or Mirakl asked to pause ``op``."""
+        return self.reserve_explained(op)[0]
 
-    def _reserve(self, op, windows):
-        now = self.clock()
-        history = self._history[op]
-        longest = max(seconds for _calls, seconds in windows)
-        while history and history[0] <= now - longest:
-            history.popleft()
-        wait = 0.0
-        for calls, seconds in windows:
-            recent = [at for at in history if at > now - seconds]
-            if len(recent) >= calls:
-                wait = max(wait, recent[-calls] + seconds - now)
-        if wait > 0:
-            return wait
-        history.append(now)
-        return 0.0
+    def reserve_explained(self, op):
+        """``reserve``, returning ``(wait, paused)``: ``paused`` is True when the wait is a
+        pause Mirakl asked for (429 with Retry-After) rather than one of our windows."""
+        wait, stamp, paused = self.store.reserve(op, self.limits.get(op, ()), pause_key(op))
+        if stamp is not None:
+            with self._lock:
+                self._reserved[op].append(stamp)
+        return wait, paused
 
     def release(self, op):
-        """Forget the latest reserved call of ``op`` (it never reached Mirakl)."""
+        """Forget the latest call of ``op`` this governor reserved (it never reached Mirakl)."""
         with self._lock:
-            history = self._history.get(op)
-            if history:
-                history.pop()
+            stamps = self._reserved.get(op)
+            stamp = stamps.pop() if stamps else None
+        if stamp is not None:
+            self.store.forget(op, stamp)
+
+    def pause(self, op, seconds):
+        """Mirakl answered 429 with Retry-After: hold every call of ``op``'s operation back for
+        ``seconds``, for everyone sharing this governor's store."""
+        if seconds and seconds > 0:
+            self.store.pause(pause_key(op), float(seconds))
+
+
+def pause_key(key):
+    """The operation a governor key belongs to: "OF01:with_products" -> "OF01". A 429 holds
+    the whole operation back, whichever variant earned it."""
+    return key.partition(":")[0]
 
 
 def parse_limit_overrides(text):

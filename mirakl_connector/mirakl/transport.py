@@ -145,6 +145,10 @@ class Transport:
                 answer = self._decode_or_raise(op, path, response, expect, retry_safe)
             except errors.MiraklError as error:
                 answered = answered or error.status is not None
+                if isinstance(error, errors.MiraklRateLimitError) and error.status == 429:
+                    # Mirakl's pause holds for every client sharing this governor's store
+                    # (in the addon: every process of the database), not only this call.
+                    self.governor.pause(governor_key or op, error.retry_after)
                 delay = self._retry_delay(error, retry_safe, attempt)
                 if delay is None:
                     if governed and not answered:
@@ -219,15 +223,19 @@ class Transport:
         return None
 
     def _wait_for_governor(self, op, key):
-        wait = self.governor.reserve(key)
+        wait, paused = self.governor.reserve_explained(key)
         if wait and wait <= self.governor.max_wait:
             self.sleep(wait)
-            wait = self.governor.reserve(key)
+            wait, paused = self.governor.reserve_explained(key)
         if wait:
+            if paused:
+                reason = "Mirakl answered 429 and asked to pause %s" % op
+            else:
+                reason = "Mirakl allows %s at most %s" % (
+                    key, _describe_limit(self.governor.limits[key]))
             raise errors.MiraklRateLimitError(
-                "call held back by the client-side governor: Mirakl allows %s at most %s; "
-                "retry in %.0f s" % (key, _describe_limit(self.governor.limits[key]), wait),
-                operation=op, retry_after=wait)
+                "call held back by the client-side governor: %s; retry in %.0f s"
+                % (reason, wait), operation=op, retry_after=wait)
 
     def _rate_limit_error(self, op, response):
         header = response.headers.get("Retry-After", "")
