@@ -4,6 +4,7 @@ from . import ir_ui_view
 from . import mk_instance_flow
 from . import mk_instance
 from . import mk_job
+from . import mk_call_budget
 from . import mk_sync_log
 from . import mk_offer_binding
 from . import mk_instance_order

@@ -1,6 +1,5 @@
 import logging
 import math
-import threading
 
 import psycopg2
 
@@ -12,14 +11,9 @@ from ..mirakl import errors, operators
 from ..mirakl.client import MiraklClient, validate_base_url
 from ..mirakl.governor import CallGovernor, governor_from_overrides, parse_limit_overrides
 from ..mirakl.orders import states
+from .mk_call_budget import MAX_WAIT_IN_TRANSACTION, DatabaseBudgetStore
 
 _logger = logging.getLogger(__name__)
-
-# One call budget per shop and process, shared by every client the flows create, so that
-# cron runs, jobs and buttons together stay under Mirakl's published maximums.
-# {(database, shop id): (override text, CallGovernor)}
-_GOVERNORS = {}
-_GOVERNORS_LOCK = threading.Lock()
 
 
 def _profile_selection():
@@ -404,20 +398,21 @@ class MkInstance(models.Model):
             timeout=(min(5, instance.request_timeout), instance.request_timeout),
             shop_id=instance.shop_id or None,
             governor=instance._get_call_governor(),
+            # a longer Retry-After reschedules the job rather than sleeping in its transaction
+            max_retry_after=MAX_WAIT_IN_TRANSACTION,
         )
         params.update(options)
         return MiraklClient(instance.base_url, instance.api_key or "", **params)
 
     def _get_call_governor(self):
-        """This shop's call budget in this process, rebuilt when its overrides change."""
+        """This shop's call budget, kept in the database and shared by every process of it:
+        workers, crons, buttons and wizards together stay under Mirakl's maximums."""
         self.ensure_one()
-        overrides = self.sudo().call_limit_overrides or ""
-        key = (self.env.cr.dbname, self.id)
-        with _GOVERNORS_LOCK:
-            known = _GOVERNORS.get(key)
-            if not known or known[0] != overrides:
-                known = _GOVERNORS[key] = (overrides, governor_from_overrides(overrides))
-            return known[1]
+        return governor_from_overrides(
+            self.sudo().call_limit_overrides or "",
+            max_wait=MAX_WAIT_IN_TRANSACTION,
+            store=DatabaseBudgetStore(self.env.registry, self.id),
+        )
 
     def _get_order_states_to_import(self):
         self.ensure_one()

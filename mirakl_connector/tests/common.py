@@ -35,6 +35,12 @@ class SimulatorCase(TransactionCase):
         cls.sim = simulator.__enter__()
         cls.addClassCleanup(simulator.__exit__, None, None, None)
 
+    def setUp(self):
+        super().setUp()
+        # the call budget is committed at once, so it outlives each rolled-back test
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM mk_call_budget")
+
     @classmethod
     def _request_handler(cls, s, r, /, **kw):
         # Odoo's harness stretches short timeouts to 10 s (19) and blocks any host but
@@ -60,8 +66,8 @@ class MiraklCase(SimulatorCase):
         tests of the queue do not depend on the order flows."""
         instance = cls.env["mk.instance"].create(
             dict(
-                # the shared call budget would carry over from test to test; test_call_budget
-                # covers it
+                # the shared call budget would carry over from test to test within a class;
+                # test_call_budget covers it
                 {"name": name, "base_url": cls.sim.base_url, "api_key": cls.sim.api_key,
                  "call_limit_overrides": "* = off"},
                 **values,
