@@ -44,6 +44,9 @@ class MkCallBudget(models.Model):
     # fail on a shop created in a transaction not committed yet (a foreign key would) nor wait on
     # that transaction's lock of the shop row. Rows of deleted shops go with the autovacuum.
     instance_id = fields.Integer(string="Shop (id)", required=True, readonly=True)
+    # the shop's company when the row was made (for the company rule); empty for a shop whose
+    # creation was not committed yet
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
     operation = fields.Char(required=True, readonly=True)
     call_times = fields.Text(
         readonly=True,
@@ -116,11 +119,12 @@ class DatabaseBudgetStore:
     def pause(self, pause_key, seconds):
         with self._cursor() as cr:
             cr.execute(
-                "INSERT INTO mk_call_budget AS b (instance_id, operation, paused_until)"
-                " VALUES (%s, %s, EXTRACT(EPOCH FROM clock_timestamp()) + %s)"
+                "INSERT INTO mk_call_budget AS b (instance_id, company_id, operation, paused_until)"
+                " VALUES (%s, (SELECT company_id FROM mk_instance WHERE id = %s), %s,"
+                "         EXTRACT(EPOCH FROM clock_timestamp()) + %s)"
                 " ON CONFLICT (instance_id, operation) DO UPDATE SET paused_until ="
                 "  GREATEST(COALESCE(b.paused_until, 0), EXCLUDED.paused_until)",
-                (self.instance_id, pause_key, seconds),
+                (self.instance_id, self.instance_id, pause_key, seconds),
             )
 
     @contextmanager
@@ -130,15 +134,18 @@ class DatabaseBudgetStore:
         with self.registry.cursor() as cr:
             if isinstance(cr, sql_db.Cursor):
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                # the row lock is held for milliseconds; never hang a worker on it
+                cr.execute("SET LOCAL lock_timeout = '10s'")
             yield cr
 
     def _lock_row(self, cr, key):
         """Create the row if needed and lock it until this transaction ends; leaves the row's
         call_times to fetch."""
         cr.execute(
-            "INSERT INTO mk_call_budget (instance_id, operation) VALUES (%s, %s)"
+            "INSERT INTO mk_call_budget (instance_id, company_id, operation)"
+            " VALUES (%s, (SELECT company_id FROM mk_instance WHERE id = %s), %s)"
             " ON CONFLICT (instance_id, operation) DO NOTHING",
-            (self.instance_id, key),
+            (self.instance_id, self.instance_id, key),
         )
         cr.execute(
             "SELECT call_times FROM mk_call_budget"

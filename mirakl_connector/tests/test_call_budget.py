@@ -144,7 +144,9 @@ class TestCallBudget(MiraklCase):
 
     def test_the_budget_is_read_only_for_managers_and_hidden_from_users(self):
         # rows the store commits are outside this test's snapshot: write one in the test's own
-        row = self.env["mk.call.budget"].create({"instance_id": self.shop.id, "operation": "A01"})
+        row = self.env["mk.call.budget"].create(
+            {"instance_id": self.shop.id, "company_id": self.shop.company_id.id,
+             "operation": "A01"})
         manager = new_test_user(self.env, login="mk_budget_manager",
                                 groups="base.group_user,mirakl_connector.group_mirakl_manager")
         user = new_test_user(self.env, login="mk_budget_user",

@@ -78,6 +78,9 @@ class TestSecurity(MiraklCase):
                  "mk_instance_id": instance.id, "mk_order_id": "A-ORDER-1"}
             ),
         }
+        # the store writes budgets with SQL in transactions of its own; this one is the test's
+        records["mk.call.budget"] = self.env["mk.call.budget"].create(
+            {"instance_id": instance.id, "company_id": self.company_a.id, "operation": "A01"})
         offer_import = self.env["mk.offer.import"]._start(
             instance, "stock", "STO01", b'"offer-sku";"quantity"\n', 0)
         records["mk.offer.import"] = offer_import
