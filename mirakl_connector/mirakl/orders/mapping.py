@@ -325,7 +325,14 @@ def parse_order(payload):
     for line in lines:
         _line_amounts(line)
     _reconcile_order_taxes(order_id, payload, lines, kept)
-    order_discount = _order_discount(total_price, kept)
+    # What the lines still carry: prices and shipping after cancellations and refunds, fees.
+    carried = sum(
+        (line["remaining"] + line["remaining_shipping"] + line["fees"] for line in kept),
+        Decimal(0),
+    )
+    # The spec puts every promotion in the line prices (total_price = their sum + shipping +
+    # fees); only a total_price below what the lines carry is a deduction they lack.
+    order_discount = max(carried - total_price, Decimal(0))
     shares = [Decimal(0)] * len(kept)
     if order_discount:
         # total_price is below what the lines still carry: a deduction Mirakl did not put in
@@ -343,10 +350,7 @@ def parse_order(payload):
     # What the customer pays for the order as it stands, from Mirakl's own line amounts:
     # refused and cancelled lines owe nothing, cancellations and refunds are taken off, the
     # taxes are Mirakl's per line and per code (added in TAX_EXCLUDED mode only).
-    mirakl_total = sum(
-        (line["remaining"] + line["remaining_shipping"] + line["fees"] for line in kept),
-        Decimal(0),
-    ) - order_discount
+    mirakl_total = carried - order_discount
     if tax_mode == TAX_EXCLUDED:
         mirakl_total += tax_amount
     customer = _customer(order_id, payload)
@@ -451,13 +455,3 @@ def _reconcile_order_taxes(order_id, payload, lines, kept):
             line[kind].append({"code": str(code), "rate": rate, "amount": delta})
         amount_key = "tax_amount" if kind == "taxes" else "shipping_tax_amount"
         line[amount_key] += delta
-
-
-def _order_discount(total_price, kept):
-    """A deduction in total_price that the line prices do not carry (zero when Mirakl already
-    put the promotions in the line prices, which is what its spec describes)."""
-    carried = sum(
-        (line["remaining"] + line["remaining_shipping"] + line["fees"] for line in kept),
-        Decimal(0),
-    )
-    return max(carried - total_price, Decimal(0))
