@@ -28,9 +28,13 @@ class TestOfferBinding(OrderCase):
         })
         sim_order = self.sim.create_order(state="WAITING_ACCEPTANCE", currency="USD",
                                           lines=[self.sim_line("FR-ONLY")])
-        _orders, problems = self.importer._import_order_ids(self.instance_us,
-                                                           [sim_order["order_id"]])
-        self.assertIn("unknown SKU FR-ONLY", problems[0])
+        orders, problems = self.importer._import_order_ids(self.instance_us,
+                                                          [sim_order["order_id"]])
+        self.assertFalse(problems)
+        line = orders.order_line.filtered("mk_line_id")
+        self.assertNotEqual(line.product_id, self.products["SKU-1"])
+        self.assertEqual(line.product_id.name, "Unknown Mirakl product")
+        self.assertIn("FR-ONLY", orders.mk_import_error)
 
     def test_one_offer_sku_per_shop(self):
         values = {"instance_id": self.instance.id, "offer_sku": "DUP-1",
