@@ -14,6 +14,7 @@ from . import (
     offers,
     order_endpoints,
     orders,
+    platform,
     reference,
     returns,
     shipments,
@@ -71,6 +72,7 @@ class Simulator:
         self.api = Router()
         for module in (
             shops,
+            platform,
             order_endpoints,
             documents,
             shipments,

@@ -3,7 +3,7 @@
 import base64
 import json
 
-from . import seed
+from . import platform, seed
 from .clock import format_datetime
 from .offers import OFFER_DEFAULTS, offer_api
 from .web import ApiError, Response
@@ -67,6 +67,14 @@ def list_shops(sim, request):
             "multi_shop_api_key": next(k for k, ids in sim.keys.items() if len(ids) > 1),
         }
     )
+
+
+def configure_platform(sim, request):
+    """Deep-merge the body into the shop's PC01 answer (e.g. features.shipment.multi_shipment)."""
+    shop = sim.shop_for(request.path_params["shop_id"])
+    with sim.lock:
+        platform.merge(shop.platform, _body(request))
+    return Response.json(shop.platform)
 
 
 def create_order(sim, request):
@@ -204,6 +212,7 @@ def add_return(sim, request):
 def register(router):
     router.add("POST", "/_sim/reset", "reset", reset)
     router.add("GET", "/_sim/shops", "shops", list_shops)
+    router.add("POST", "/_sim/shops/{shop_id}/platform", "configure_platform", configure_platform)
     router.add("POST", "/_sim/orders", "create_order", create_order)
     router.add("GET", "/_sim/orders/{order_id}", "get_order", get_order)
     router.add("POST", "/_sim/orders/{order_id}/advance", "advance", advance_order)

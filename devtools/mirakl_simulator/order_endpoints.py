@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from . import shipments
 from .clock import parse_datetime
 from .money import to_amount, to_cents
 from .orders import (
@@ -151,8 +152,16 @@ def update_tracking(sim, shop, request):
 
 
 def ship_order(sim, shop, request):
-    """OR24."""
-    shop.order(request.path_params["order_id"]).ship(sim.now())
+    """OR24; a shipping type with mandatory tracking needs the number (OR23) first."""
+    order = shop.order(request.path_params["order_id"])
+    order.require("SHIPPING")
+    if shipments.tracking_required(sim, order) and not order.tracking.get("shipping_tracking"):
+        raise ApiError(
+            400,
+            "A tracking number is mandatory for shipping type '%s': set it with OR23 first"
+            % order.shipping_type["code"],
+        )
+    order.ship(sim.now())
     return Response.empty()
 
 

@@ -1,5 +1,6 @@
 """Multiple shipments per order (ST01, ST11, ST23, ST24)."""
 
+from . import platform
 from .clock import format_datetime, parse_datetime
 from .paging import seek_page
 from .web import ApiError, Response
@@ -113,15 +114,33 @@ def _new_shipment(sim, shop, item):
         "shipped": None,
         "invoice_reference": item.get("invoice_reference"),
     }
+    if item.get("shipped") and tracking_required(sim, order) and not shipment["tracking"].get(
+        "tracking_number"
+    ):
+        raise ValueError(
+            "A tracking number is mandatory for shipping type '%s'" % order.shipping_type["code"]
+        )
     shop.shipments[shipment["id"]] = shipment
     if item.get("shipped"):
         _ship(sim, shop, shipment)
     return shipment
 
 
+def tracking_required(sim, order):
+    """Shipping types with mandatory_tracking (SH12) cannot ship without a tracking number."""
+    code = order.shipping_type["code"]
+    kind = next((item for item in sim.reference.shipping_types if item["code"] == code), None)
+    return bool(kind and kind["mandatory_tracking"])
+
+
 def _ship(sim, shop, shipment):
     if shipment["status"] != "SHIPPING":
         raise ValueError("Shipment '%s' is %s, not SHIPPING" % (shipment["id"], shipment["status"]))
+    order = shop.orders[shipment["order_id"]]
+    if tracking_required(sim, order) and not (shipment["tracking"] or {}).get("tracking_number"):
+        raise ValueError(
+            "A tracking number is mandatory for shipping type '%s'" % order.shipping_type["code"]
+        )
     shipment.update(status="SHIPPED", shipped=sim.now(), updated=sim.now())
     _ship_if_complete(sim, shop, shop.orders[shipment["order_id"]])
 
@@ -136,7 +155,10 @@ def _batch(request):
 
 
 def create_shipments(sim, shop, request):
-    """ST01: per-item success or error, never a failed call for one bad shipment."""
+    """ST01: per-item success or error, never a failed call for one bad shipment. Platforms
+    without the multi-shipment feature (PC01) refuse the call as a whole."""
+    if not platform.multi_shipment(shop):
+        raise ApiError(400, "The multi-shipment feature is not enabled on this platform")
     success, errors = [], []
     for item in _batch(request):
         try:

@@ -2,6 +2,7 @@
 
 import itertools
 
+from . import platform
 from .clock import format_datetime
 from .web import ApiError, Response
 
@@ -63,6 +64,7 @@ class Shop:
         self.returns = []
         self.exports = {}
         self._counters = {}
+        self.platform = platform.default_configuration(self)
 
     def next_id(self, kind):
         counter = self._counters.setdefault(kind, itertools.count(1))

@@ -70,6 +70,13 @@ class SimulatorClient:
     def multi_shop_api_key(self):
         return self._call("GET", "/_sim/shops")["multi_shop_api_key"]
 
+    def configure_platform(self, changes, shop_id=None):
+        """Deep-merge ``changes`` into the shop's PC01 answer, e.g.
+        ``{"features": {"shipment": {"multi_shipment": False}}}`` (ST01 is then refused)."""
+        return self._call(
+            "POST", "/_sim/shops/%s/platform" % (shop_id or self.shop_id), changes
+        )
+
     # ------------------------------------------------------------------
     # ORDERS
     # ------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Multi-shipment operations (ST01, ST11, ST23, ST24) over real HTTP against the simulator."""
 
+import pytest
+from mirakl import errors
 
 
 def shipping_order(sim):
@@ -55,3 +57,31 @@ def test_shipment_list_filters_and_single_page(sim, client):
     page = client.list_shipments(shipment_state_code=["SHIPPING"])
     assert len(page["data"]) == 1 and "next_page_token" not in page
     assert client.list_shipments(shipment_state_code=["SHIPPED"])["data"] == []
+
+
+def test_platform_without_multi_shipment_refuses_st01(sim, client):
+    order = shipping_order(sim)
+    assert client.get_platform_configuration()["features"]["shipment"]["multi_shipment"] is True
+    sim.configure_platform({"features": {"shipment": {"multi_shipment": False}}})
+    assert client.get_platform_configuration()["features"]["shipment"]["multi_shipment"] is False
+    with pytest.raises(errors.MiraklValidationError) as raised:
+        client.create_shipments([{"order_id": order["order_id"], "shipment_lines": [
+            {"order_line_id": order["order_lines"][0]["order_line_id"], "quantity": 1}]}])
+    assert "multi-shipment" in raised.value.message
+    assert sim.get_order(order["order_id"])["order_state"] == "SHIPPING"
+
+
+def test_mandatory_tracking_blocks_shipping_without_a_number(sim, client):
+    order = sim.create_order(state="SHIPPING", shipping_type={"code": "EXP", "label": "Express"},
+                             lines=[{"offer_sku": "SKU-1", "quantity": 1, "price_unit": 10}])
+    line_id = order["order_lines"][0]["order_line_id"]
+    answer = client.create_shipments([{"order_id": order["order_id"], "shipped": True,
+                                       "shipment_lines": [{"order_line_id": line_id,
+                                                           "quantity": 1}]}])
+    assert answer["shipment_success"] == []
+    assert "mandatory" in answer["shipment_errors"][0]["message"]
+    with pytest.raises(errors.MiraklValidationError):
+        client.mark_shipped(order["order_id"])
+    client.update_tracking(order["order_id"], carrier_code="UPS", tracking_number="1Z9")
+    client.mark_shipped(order["order_id"])
+    assert sim.get_order(order["order_id"])["order_state"] == "SHIPPED"

@@ -5,11 +5,16 @@ from .params import build_query, segment
 
 class PlatformApi:
     """The shop and the operator's reference data (A01, V01, CH11, RE01/RE02, SH11-SH31,
-    AF01, H11, PM11, VL11, OF61)."""
+    AF01, H11, PM11, VL11, OF61, PC01)."""
 
     def get_account(self):
         """A01: the shop of this API key (shop_id, shop_name, currency_iso_code, shop_state…)."""
         return self._request("A01", "GET", "/api/account")
+
+    def get_platform_configuration(self):
+        """PC01: modules and features of the operator's platform (multi-shipment, order
+        acceptance, returns, tax mode…) -> {platform_name, features, modules, …}."""
+        return self._request("PC01", "GET", "/api/platform/configuration")
 
     def get_version(self):
         """V01: health check; the version as JSON ({"version": …}) or text, as served."""
