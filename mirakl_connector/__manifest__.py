@@ -19,6 +19,8 @@
         "security/mirakl_security.xml",
         "security/ir.model.access.csv",
         "security/ir_rules.xml",
+        "security/mk_shipping_security.xml",
+        "security/mk_shipping_rules.xml",
         "data/ir_cron_data.xml",
         # sections first: each views file below adds its own menu entries under them
         "views/mirakl_menus.xml",
@@ -36,6 +38,7 @@
         "views/mk_offer_import_views.xml",
         "views/mk_instance_offers_views.xml",
         "views/mk_offer_binding_export_views.xml",
+        "views/mk_shipping_views.xml",
     ],
     "installable": True,
     "application": True,

@@ -26,6 +26,8 @@ servers:
   ``tax_price_include_vals``.
 * Access checks: ``check_access`` (18 merged 17's ``check_access_rights`` and
   ``check_access_rule`` into one method).
+* Stock: ``picking_moves``, ``move_done_quantity``, ``move_set_done_quantity`` (done
+  quantities are ``quantity`` + ``picked`` since 17; 19 removed ``move_ids_without_package``).
 * Tests: ``running_tests`` tells whether commits must be skipped (17 and 19 flag it
   differently).
 """
@@ -120,6 +122,31 @@ def tax_price_include_vals(env, price_include):
     if "price_include_override" in env["account.tax"]._fields:
         return {"price_include_override": "tax_included" if price_include else "tax_excluded"}
     return {"price_include": price_include}
+
+
+# ------------------------------------------------------------------
+# STOCK
+# ------------------------------------------------------------------
+
+
+def picking_moves(picking):
+    """Every move of a picking: ``move_ids`` on 17-19 (19 removed
+    ``move_ids_without_package``, which older code used for the same list)."""
+    return picking.move_ids
+
+
+def move_done_quantity(move):
+    """What a done move delivered, in its own unit: ``quantity`` on 17-19 (17 dropped
+    ``quantity_done``); a move not picked delivered nothing."""
+    if move.state != "done":
+        return 0.0
+    return move.quantity
+
+
+def move_set_done_quantity(move, quantity):
+    """Set the quantity a person picked (``quantity`` + ``picked`` since 17)."""
+    move.quantity = quantity
+    move.picked = True
 
 
 # ------------------------------------------------------------------

@@ -27,3 +27,7 @@ from . import product_product_offers
 from . import product_template_offers
 from . import product_pricelist_offers
 from . import product_pricelist_item_offers
+from . import mk_carrier
+from . import delivery_carrier_shipping
+from . import mk_instance_shipping
+from . import stock_picking

@@ -7,3 +7,4 @@ from . import offer_stock_export
 from . import offer_price_export
 from . import offer_listing_import
 from . import offer_drift
+from . import shipment_exporter

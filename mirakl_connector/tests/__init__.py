@@ -21,3 +21,5 @@ from . import test_offer_stock_export
 from . import test_offer_price_export
 from . import test_offer_listing_import
 from . import test_offer_drift
+from . import test_shipping_export
+from . import test_shipping_setup
