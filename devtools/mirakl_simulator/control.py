@@ -3,7 +3,7 @@
 import base64
 import json
 
-from . import platform, seed
+from . import documents, platform, seed
 from .clock import format_datetime
 from .offers import OFFER_DEFAULTS, offer_api
 from .web import ApiError, Response
@@ -67,6 +67,21 @@ def list_shops(sim, request):
             "multi_shop_api_key": next(k for k, ids in sim.keys.items() if len(ids) > 1),
         }
     )
+
+
+def add_document(sim, request):
+    """The operator attaches a file to an order: {type_code, file_name, content_base64}."""
+    body = _body(request)
+    order = _find_order(sim, request.path_params["order_id"])
+    with sim.lock:
+        document = documents.add_operator_document(
+            sim,
+            order,
+            body.get("type_code", "SYSTEM_DELIVERY_BILL"),
+            body.get("file_name") or "label.pdf",
+            base64.b64decode(body.get("content_base64") or ""),
+        )
+    return Response.json({"id": document["id"]}, status=201)
 
 
 def configure_platform(sim, request):
@@ -216,6 +231,7 @@ def register(router):
     router.add("POST", "/_sim/orders", "create_order", create_order)
     router.add("GET", "/_sim/orders/{order_id}", "get_order", get_order)
     router.add("POST", "/_sim/orders/{order_id}/advance", "advance", advance_order)
+    router.add("POST", "/_sim/orders/{order_id}/documents", "add_document", add_document)
     router.add("GET", "/_sim/clock", "clock", clock)
     router.add("POST", "/_sim/clock", "move_clock", clock)
     router.add("POST", "/_sim/faults", "inject_fault", add_fault)

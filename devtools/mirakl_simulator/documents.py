@@ -108,6 +108,22 @@ def upload_documents(sim, shop, request):
     return Response.json({"errors_count": len(failed), "order_documents": failed})
 
 
+def add_operator_document(sim, order, type_code, file_name, content):
+    """What the operator attaches to an order (shipping labels, delivery bills)."""
+    shop = order.shop
+    document_id = int(shop.next_id("document"))
+    shop.documents[document_id] = {
+        "id": document_id,
+        "order_id": order.order_id,
+        "type": type_code,
+        "file_name": file_name,
+        "content": content,
+        "uploaded": sim.now(),
+    }
+    order.updated = sim.now()
+    return shop.documents[document_id]
+
+
 def list_documents(sim, shop, request):
     """OR72 (order_ids required)."""
     order_ids = request.args("order_ids")

@@ -111,6 +111,18 @@ class SimulatorClient:
             "POST", "/_sim/orders/%s/advance" % order_id, {"action": action, "line_id": line_id}
         )
 
+    def add_order_document(self, order_id, file_name, content, type_code="SYSTEM_DELIVERY_BILL"):
+        """The operator attaches a document (a shipping label…) to an order; OR72/OR73 serve it."""
+        return self._call(
+            "POST",
+            "/_sim/orders/%s/documents" % order_id,
+            {
+                "type_code": type_code,
+                "file_name": file_name,
+                "content_base64": base64.b64encode(content).decode("ascii"),
+            },
+        )
+
     # ------------------------------------------------------------------
     # OTHER DATA
     # ------------------------------------------------------------------

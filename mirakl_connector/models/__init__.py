@@ -31,3 +31,4 @@ from . import mk_carrier
 from . import delivery_carrier_shipping
 from . import mk_instance_shipping
 from . import stock_picking
+from . import mk_order_document

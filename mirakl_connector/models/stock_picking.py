@@ -56,7 +56,7 @@ class StockPicking(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if "carrier_tracking_ref" in vals:
-            self._mk_tracking_changed()
+            self.sudo()._mk_tracking_changed()
         return res
 
     # =================================================================================
@@ -94,13 +94,28 @@ class StockPicking(models.Model):
             },
         }
 
+    def action_mk_ship_whole_order(self):
+        """OR24 now, for a marketplace that ships whole orders, when the seller knows the
+        rest of the order will not be delivered from Odoo."""
+        if not self.env.user.has_group("mirakl_connector.group_mirakl_user"):
+            raise AccessError(_("Only Mirakl users can send shipments to Mirakl."))
+        compat.check_access(self, "write")
+        for picking in self._mk_shippable():
+            if picking.mk_shipment_state != "sent" or picking.mk_shipment_mode != "or24":
+                raise UserError(
+                    _("%s has not sent its tracking to Mirakl yet: send it first.", picking.name)
+                )
+            self.env["mk.shipment.exporter"]._enqueue_ship_whole_order(picking)
+        return True
+
     # =================================================================================
     # CORE METHODS OVERRIDES
     # =================================================================================
 
     def _action_done(self):
         res = super()._action_done()
-        self._mk_shippable()._mk_queue_shipments()
+        # the warehouse user validating need not read sale orders nor the Mirakl queue
+        self.sudo()._mk_shippable()._mk_queue_shipments()
         return res
 
     # =================================================================================
@@ -123,6 +138,7 @@ class StockPicking(models.Model):
             if problem:
                 picking.sudo().write({"mk_shipment_state": "failed", "mk_shipment_error": problem})
                 picking.message_post(body=problem)
+                exporter._schedule_failure_activity(picking, problem)
                 continue
             picking.sudo().mk_shipment_state = "to_send"
             exporter._enqueue_send(picking)

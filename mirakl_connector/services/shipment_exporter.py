@@ -22,6 +22,8 @@ _logger = logging.getLogger(__name__)
 
 # Mirakl order states in which the order has left the shop (api-reference §4.2).
 SHIPPED_STATES = ("SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED")
+# OR72 takes a list of order ids; keep each URL short
+DOCUMENT_ORDERS_PER_CALL = 50
 
 
 class ShipmentExporter(models.AbstractModel):
@@ -59,6 +61,29 @@ class ShipmentExporter(models.AbstractModel):
             record=picking,
             name=_("Tracking of %s", picking.name),
         )
+
+    @api.model
+    def _enqueue_ship_whole_order(self, picking):
+        return self.env["mk.job"].enqueue(
+            picking.mk_instance_id,
+            "shipment",
+            self._name,
+            "_job_ship_whole_order",
+            payload={"picking_id": picking.id},
+            identity_key="shipment-whole:%s" % picking.sale_id.id,
+            record=picking,
+            priority=5,
+            name=_("Ship order %s", picking.mk_order_id),
+        )
+
+    @api.model
+    def _job_ship_whole_order(self, job):
+        picking = self.env["stock.picking"].browse(job.payload["picking_id"]).exists()
+        if not picking:
+            return {"skipped": "delivery deleted"}
+        client = self._get_client(picking.mk_instance_id)
+        return self._ship_order(client, picking, picking.mk_sent_tracking and {
+            "tracking_number": picking.mk_sent_tracking})
 
     @api.model
     def _job_send_shipment(self, job):
@@ -192,10 +217,16 @@ class ShipmentExporter(models.AbstractModel):
             self._mark(picking, "sent", mode="or24", tracking=tracking, note=note)
             self._post_sent(picking, "OR23", tracking, None, note=note)
             return {"tracking": tracking, "shipped": False}
+        return self._ship_order(client, picking, tracking)
+
+    @api.model
+    def _ship_order(self, client, picking, tracking):
+        """OR24; on an order already SHIPPED (an earlier attempt, or the operator) it is
+        success, which OR11 tells."""
+        order = picking.sale_id
         try:
             client.mark_shipped(order.mk_order_id)
         except errors.MiraklValidationError:
-            # OR24 on an order already SHIPPED (an earlier attempt, or the operator) is success
             if self._order_state(client, picking) not in SHIPPED_STATES:
                 raise
         self._mark(picking, "sent", mode="or24", tracking=tracking)
@@ -451,11 +482,47 @@ class ShipmentExporter(models.AbstractModel):
             self._enqueue_send(picking, verify=True)
             resent += 1
         alerted = self._alert_shipping_deadlines(instance, now)
-        log.add(fetched=len(stale), updated=resent)
+        documents = self._fetch_documents(instance)
+        log.add(fetched=len(stale), updated=resent, created=documents)
         log.message = _(
-            "%(resent)s deliveries sent again, %(alerted)s orders near their shipping deadline.",
-            resent=resent, alerted=alerted,
+            "%(resent)s deliveries sent again, %(alerted)s orders near their shipping deadline, "
+            "%(documents)s marketplace documents downloaded.",
+            resent=resent, alerted=alerted, documents=documents,
         )
+
+    @api.model
+    def _fetch_documents(self, instance, orders=None):
+        """OR72 for the shop's orders still to ship, OR73 for each document not downloaded
+        yet; each lands once on the order and its deliveries. Returns how many."""
+        if orders is None:
+            orders = self.env["sale.order"].sudo().search(
+                [("mk_instance_id", "=", instance.id), ("mk_state", "=", "SHIPPING")]
+            )
+        if not orders:
+            return 0
+        client = self._get_client(instance)
+        Document = self.env["mk.order.document"].sudo()
+        by_mirakl_id = {order.mk_order_id: order for order in orders}
+        ids = list(by_mirakl_id)
+        count = 0
+        for start in range(0, len(ids), DOCUMENT_ORDERS_PER_CALL):
+            answer = client.list_order_documents(ids[start:start + DOCUMENT_ORDERS_PER_CALL])
+            items = answer.get("order_documents") or []
+            known = set(
+                Document.search(
+                    [("instance_id", "=", instance.id),
+                     ("mirakl_document_id", "in", [str(item.get("id")) for item in items])]
+                ).mapped("mirakl_document_id")
+            )
+            for item in items:
+                order = by_mirakl_id.get(item.get("order_id"))
+                if not order or str(item.get("id")) in known:
+                    continue
+                mirakl_file = client.download_order_documents(document_ids=[item["id"]])
+                Document._store(instance, order, item, mirakl_file)
+                known.add(str(item["id"]))
+                count += 1
+        return count
 
     @api.model
     def _alert_shipping_deadlines(self, instance, now):

@@ -189,6 +189,16 @@ class TestShipmentWholeOrder(ShippingCase):
                          ["OR23", "OR23", "OR24"])
         self.assertEqual(self.sim_state(data), "SHIPPED")
 
+    def test_the_seller_may_ship_the_whole_order_with_a_partial_delivery(self):
+        order, data = self.shipping_order()
+        first = self.deliver(order, quantities={"SKU-1": 2, "SKU-2": 0})
+        self.run_jobs()
+        self.assertEqual(self.sim_state(data), "SHIPPING")
+        first.action_mk_ship_whole_order()
+        self.run_jobs()
+        self.assertEqual(self.sim_state(data), "SHIPPED")
+        self.assertEqual([c["operation"] for c in self.calls("OR23", "OR24")], ["OR23", "OR24"])
+
     def test_partial_delivery_without_backorder_ships_the_order(self):
         order, data = self.shipping_order()
         picking = self.deliver(order, quantities={"SKU-1": 1, "SKU-2": 1}, backorder=False)
@@ -298,8 +308,9 @@ class TestShippingWatchdog(ShippingCase):
         late, _late_data = self.shipping_order([self.sim_line("SKU-3", 1)])
         late.sudo().mk_shipping_deadline = fields.Datetime.now() + timedelta(hours=3)
 
+        model, method = self.env["mk.instance.flow"]._flow_handlers()["shipping"]
         log = self.env["mk.sync.log"]._start(self.instance, "shipping", self.jobs)
-        self.env["mk.shipment.exporter"]._flow_watch_shipments(self.instance, log)
+        getattr(self.env[model], method)(self.instance, log)
         log._finish()
         self.run_jobs()
 
@@ -308,3 +319,23 @@ class TestShippingWatchdog(ShippingCase):
         self.assertEqual(log.updated_count, 1)
         self.assertTrue(late.activity_ids.filtered(lambda a: "deadline" in a.summary))
         self.assertIn("1 deliveries sent again", log.message)
+
+    def test_documents_of_the_operator_are_attached_once(self):
+        order, data = self.shipping_order()
+        picking = self.open_delivery(order)
+        self.sim.add_order_document(data["order_id"], "label-1.pdf", b"%PDF-1.4 label")
+        exporter = self.env["mk.shipment.exporter"]
+
+        self.assertEqual(exporter._fetch_documents(self.instance), 1)
+        self.assertEqual(exporter._fetch_documents(self.instance), 0, "once per document id")
+
+        self.assertEqual(len(self.calls("OR72")), 2)
+        self.assertEqual(len(self.calls("OR73")), 1)
+        for record in (order, picking):
+            [attachment] = self.env["ir.attachment"].search(
+                [("res_model", "=", record._name), ("res_id", "=", record.id),
+                 ("name", "=", "label-1.pdf")]
+            )
+            self.assertEqual(attachment.raw, b"%PDF-1.4 label")
+        document = self.env["mk.order.document"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual(document.type_code, "SYSTEM_DELIVERY_BILL")
