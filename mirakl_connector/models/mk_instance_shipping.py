@@ -3,9 +3,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..mirakl import errors
+from ..mirakl import errors, operators
 from ..mirakl.governor import CallGovernor
-from .operator_profiles import profile_values
 
 _logger = logging.getLogger(__name__)
 
@@ -15,9 +14,9 @@ class MkInstance(models.Model):
 
     _inherit = "mk.instance"
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # FIELDS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     multi_shipment_source = fields.Selection(
         [
@@ -79,9 +78,9 @@ class MkInstance(models.Model):
     shipping_type_ids = fields.One2many("mk.shipping.type", "instance_id", string="Shipping Types")
     carrier_map_ids = fields.One2many("mk.carrier.map", "instance_id", string="Carrier Mapping")
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # CONSTRAINT METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.constrains("shipping_resend_minutes", "shipping_alert_hours")
     def _check_shipping_timings(self):
@@ -94,14 +93,16 @@ class MkInstance(models.Model):
                     )
                 )
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # CRUD METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     def write(self, vals):
         if "multi_shipment" in vals and not self.env.context.get("mk_from_platform"):
             for instance in self:
-                guessed = profile_values(vals.get("operator_profile", instance.operator_profile))
+                guessed = operators.get_profile(
+                    vals.get("operator_profile", instance.operator_profile)
+                )
                 by_hand = vals["multi_shipment"] != guessed["multi_shipment"]
                 extra = {"multi_shipment_source": "user" if by_hand else "profile"}
                 if vals["multi_shipment"]:
@@ -110,9 +111,9 @@ class MkInstance(models.Model):
             return True
         return super().write(vals)
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # ACTION METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     def action_test_connection(self):
         result = super().action_test_connection()
@@ -129,9 +130,9 @@ class MkInstance(models.Model):
         action["context"] = {"default_instance_id": self.id}
         return action
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # BUSINESS METHODS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _flow_refresh_account(self, instance, log):
@@ -233,8 +234,16 @@ class MkInstance(models.Model):
 class MkInstanceFlow(models.Model):
     _inherit = "mk.instance.flow"
 
+    flow = fields.Selection(
+        selection_add=[("shipping", "Shipping")], ondelete={"shipping": "cascade"}
+    )
+
     @api.model
     def _flow_handlers(self):
         handlers = super()._flow_handlers()
         handlers["shipping"] = ("mk.shipment.exporter", "_flow_watch_shipments")
         return handlers
+
+    @api.model
+    def _flow_intervals(self):
+        return dict(super()._flow_intervals(), shipping=10)

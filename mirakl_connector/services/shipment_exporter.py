@@ -17,11 +17,12 @@ from odoo.exceptions import UserError
 
 from .. import compat
 from ..mirakl import errors
+from ..mirakl.orders import states
 
 _logger = logging.getLogger(__name__)
 
 # Mirakl order states in which the order has left the shop (api-reference §4.2).
-SHIPPED_STATES = ("SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED")
+SHIPPED_STATES = (states.SHIPPED, states.TO_COLLECT, states.RECEIVED, states.CLOSED)
 # OR72 takes a list of order ids; keep each URL short
 DOCUMENT_ORDERS_PER_CALL = 50
 
@@ -30,14 +31,14 @@ class ShipmentExporter(models.AbstractModel):
     _name = "mk.shipment.exporter"
     _description = "Mirakl Shipment Exporter"
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # QUEUE
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _enqueue_send(self, picking, priority=10, verify=False):
         """``verify``: check on Mirakl first whether an earlier send already went through."""
-        return self.env["mk.job"].enqueue(
+        return self.env["mk.job"]._enqueue(
             picking.mk_instance_id,
             "shipment",
             self._name,
@@ -51,7 +52,7 @@ class ShipmentExporter(models.AbstractModel):
 
     @api.model
     def _enqueue_tracking_update(self, picking):
-        return self.env["mk.job"].enqueue(
+        return self.env["mk.job"]._enqueue(
             picking.mk_instance_id,
             "shipment_tracking",
             self._name,
@@ -64,7 +65,7 @@ class ShipmentExporter(models.AbstractModel):
 
     @api.model
     def _enqueue_ship_whole_order(self, picking):
-        return self.env["mk.job"].enqueue(
+        return self.env["mk.job"]._enqueue(
             picking.mk_instance_id,
             "shipment",
             self._name,
@@ -117,9 +118,9 @@ class ShipmentExporter(models.AbstractModel):
         picking.message_post(body=_("Mirakl shipment failed: %s", message))
         self._schedule_failure_activity(picking, message)
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # SEND
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _check_before_send(self, picking):
@@ -167,7 +168,7 @@ class ShipmentExporter(models.AbstractModel):
         if verify:
             found = self._find_shipment(client, picking, lines)
             if found:
-                if found.get("status") == "SHIPPING":
+                if found.get("status") == states.SHIPPING:
                     client.mark_shipments_shipped([{"id": found["id"]}])
                 return self._mark(
                     picking, "sent", mode="st01", shipment_id=found["id"], tracking=tracking,
@@ -230,7 +231,7 @@ class ShipmentExporter(models.AbstractModel):
             if self._order_state(client, picking) not in SHIPPED_STATES:
                 raise
         self._mark(picking, "sent", mode="or24", tracking=tracking)
-        order.sudo().mk_state = "SHIPPED"
+        order.sudo().mk_state = states.SHIPPED
         self._post_sent(picking, "OR23/OR24" if tracking else "OR24", tracking, None)
         return {"tracking": tracking, "shipped": True}
 
@@ -268,9 +269,9 @@ class ShipmentExporter(models.AbstractModel):
         )
         return {"operation": operation, "tracking": tracking}
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # CHECKS AGAINST MIRAKL
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _find_shipment(self, client, picking, lines):
@@ -311,9 +312,9 @@ class ShipmentExporter(models.AbstractModel):
         text = (error.message or "").lower().replace("_", "-").replace(" ", "-")
         return error.operation == "ST01" and "multi-shipment" in text
 
-    # =================================================================================
-    # PREPARE (extension points)
-    # =================================================================================
+    # ------------------------------------------------------------------
+    # PREPARE (EXTENSION POINTS)
+    # ------------------------------------------------------------------
 
     @api.model
     def _prepare_shipment_lines(self, picking):
@@ -374,9 +375,9 @@ class ShipmentExporter(models.AbstractModel):
         }
         return {key: value for key, value in values.items() if value}
 
-    # =================================================================================
+    # ------------------------------------------------------------------
     # HELPERS
-    # =================================================================================
+    # ------------------------------------------------------------------
 
     @api.model
     def _get_client(self, instance):
@@ -453,9 +454,9 @@ class ShipmentExporter(models.AbstractModel):
             user_id=user.id,
         )
 
-    # =================================================================================
-    # WATCHDOG (the shop's shipping flow)
-    # =================================================================================
+    # ------------------------------------------------------------------
+    # WATCHDOG (THE SHOP'S SHIPPING FLOW)
+    # ------------------------------------------------------------------
 
     @api.model
     def _flow_watch_shipments(self, instance, log):
@@ -496,7 +497,7 @@ class ShipmentExporter(models.AbstractModel):
         yet; each lands once on the order and its deliveries. Returns how many."""
         if orders is None:
             orders = self.env["sale.order"].sudo().search(
-                [("mk_instance_id", "=", instance.id), ("mk_state", "=", "SHIPPING")]
+                [("mk_instance_id", "=", instance.id), ("mk_state", "=", states.SHIPPING)]
             )
         if not orders:
             return 0
@@ -530,7 +531,7 @@ class ShipmentExporter(models.AbstractModel):
         orders = self.env["sale.order"].sudo().search(
             [
                 ("mk_instance_id", "=", instance.id),
-                ("mk_state", "=", "SHIPPING"),
+                ("mk_state", "=", states.SHIPPING),
                 ("mk_shipping_deadline", "!=", False),
                 ("mk_shipping_deadline", "<=", horizon),
             ]

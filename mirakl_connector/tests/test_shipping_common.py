@@ -18,8 +18,7 @@ from odoo.tests import Form
 
 from ..compat import move_set_done_quantity, service_product_vals
 from ..mirakl.governor import CallGovernor
-from .common import DEVTOOLS
-from .test_order_common import OrderCase
+from .common import DEVTOOLS, OrderCase
 
 REPO = DEVTOOLS.parent
 SPEC = Path(
@@ -159,7 +158,7 @@ class ShippingCase(OrderCase):
         return picking
 
     def run_jobs(self):
-        return self.jobs.run_pending(limit=50)
+        return self.jobs._run_pending(limit=50)
 
     def calls(self, *operations):
         return [entry for entry in self.sim.request_log() if entry["operation"] in operations]
