@@ -484,7 +484,7 @@ class ShipmentExporter(models.AbstractModel):
             resent += 1
         alerted = self._alert_shipping_deadlines(instance, now)
         documents = self._fetch_documents(instance)
-        log.add(fetched=len(stale), updated=resent, created=documents)
+        log._add(fetched=len(stale), updated=resent, created=documents)
         log.message = _(
             "%(resent)s deliveries sent again, %(alerted)s orders near their shipping deadline, "
             "%(documents)s marketplace documents downloaded.",

@@ -122,3 +122,16 @@ class TestShippingSecurity(ShippingCase):
         picking = self.deliver(order)
         with self.assertRaises(AccessError):
             picking.with_user(self.storekeeper).action_mk_send_shipment()
+
+    def test_a_warehouse_user_validates_and_the_shipment_goes_out(self):
+        self.instance.multi_shipment = False
+        order, data = self.shipping_order()
+        picking = self.open_delivery(order).with_user(self.storekeeper)
+        picking.write({"carrier_id": self.ups.id, "carrier_tracking_ref": "1ZWAREHOUSE"})
+        for move in picking.move_ids:
+            move.write({"quantity": move.product_uom_qty, "picked": True})
+        picking.button_validate()
+        self.assertEqual(picking.mk_shipment_state, "to_send")
+        self.run_jobs()
+        self.assertEqual(picking.mk_shipment_state, "sent")
+        self.assertEqual(self.sim.get_order(data["order_id"])["shipping_tracking"], "1ZWAREHOUSE")
