@@ -163,8 +163,9 @@ class MkInstance(models.Model):
                 problems.append("%s: %s" % (operation, self._describe_error(error)))
         if problems:
             self.message_post(
-                body=_("Some shipping settings could not be read from Mirakl:\n%s")
-                % "\n".join(problems)
+                body=_(
+                    "Some shipping settings could not be read from Mirakl: %s", "; ".join(problems)
+                )
             )
         return problems
 
