@@ -26,6 +26,7 @@ servers:
   ``tax_price_include_vals``.
 * Access checks: ``check_access`` (18 merged 17's ``check_access_rights`` and
   ``check_access_rule`` into one method).
+* Delivery methods: ``carrier_tracking_link_field`` (18 added ``tracking_url``).
 * Stock: ``picking_moves``, ``move_done_quantity``, ``move_set_done_quantity`` (done
   quantities are ``quantity`` + ``picked`` since 17; 19 removed ``move_ids_without_package``).
 * Tests: ``running_tests`` tells whether commits must be skipped (17 and 19 flag it
@@ -127,6 +128,13 @@ def tax_price_include_vals(env, price_include):
 # ------------------------------------------------------------------
 # STOCK
 # ------------------------------------------------------------------
+
+
+def carrier_tracking_link_field(env):
+    """A delivery method's tracking link template: ``tracking_url`` from 18 on; 17 has none,
+    so our ``mk_tracking_url`` stands in."""
+    fields = env["delivery.carrier"]._fields
+    return "tracking_url" if "tracking_url" in fields else "mk_tracking_url"
 
 
 def picking_moves(picking):

@@ -1,8 +1,26 @@
-from odoo import models
+from odoo import fields, models
+
+from .. import compat
+
+TRACKING_PLACEHOLDER = "<shipmenttrackingnumber>"
 
 
 class DeliveryCarrier(models.Model):
     _inherit = "delivery.carrier"
+
+    mk_tracking_url = fields.Char(
+        string="Mirakl Tracking Link",
+        help="Odoo 17 delivery methods have no tracking link of their own: the link sent to "
+        "Mirakl for a carrier it does not know. Use <shipmenttrackingnumber> for the number.",
+    )
+
+    def _mk_tracking_link(self, number):
+        """The delivery method's tracking link with the number filled in, or False."""
+        self.ensure_one()
+        template = self[compat.carrier_tracking_link_field(self.env)]
+        if not template or not number:
+            return False
+        return template.replace(TRACKING_PLACEHOLDER, number)
 
     def _mk_get_carrier_map(self, instance):
         """This delivery method's Mirakl carrier on ``instance``: the mapping, or a new one

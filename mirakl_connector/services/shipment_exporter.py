@@ -358,7 +358,13 @@ class ShipmentExporter(models.AbstractModel):
             tracking["carrier_code"] = mapping.mk_carrier_id.code
         else:
             tracking["carrier_name"] = carrier.name if carrier else picking.company_id.name
-            url = picking.carrier_tracking_url if carrier and number else False
+            url = False
+            if carrier and number:
+                # the provider's own link (integrated carriers) when it is one plain URL
+                provided = picking.carrier_tracking_url or ""
+                url = carrier._mk_tracking_link(number) or (
+                    provided if provided.startswith("http") else False
+                )
             if url:
                 tracking["tracking_url"] = url
         if number:

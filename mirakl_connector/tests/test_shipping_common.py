@@ -16,7 +16,7 @@ from pathlib import Path
 
 from odoo.tests import Form
 
-from ..compat import move_set_done_quantity, service_product_vals
+from ..compat import carrier_tracking_link_field, move_set_done_quantity, service_product_vals
 from ..mirakl.governor import CallGovernor
 from .common import DEVTOOLS, OrderCase
 
@@ -93,11 +93,12 @@ class ShippingCase(OrderCase):
             dict(service_product_vals(cls.env), name="Shipping")
         )
         cls.ups = Carrier.create({"name": "UPS", "product_id": product.id})
+        cls.link_field = carrier_tracking_link_field(cls.env)
         cls.own_courier = Carrier.create(
             {
                 "name": "Speedy Bikes",
                 "product_id": product.id,
-                "tracking_url": "https://speedy.example/track/<shipmenttrackingnumber>",
+                cls.link_field: "https://speedy.example/track/<shipmenttrackingnumber>",
             }
         )
         cls.jobs = cls.env["mk.job"]

@@ -234,7 +234,7 @@ class TestShipmentWholeOrder(ShippingCase):
         self.assertFalse(picking.mk_shipment_error)
 
     def test_unknown_carrier_without_tracking_link_is_sent_by_name(self):
-        self.own_courier.tracking_url = False
+        self.own_courier[self.link_field] = False
         order, _data = self.shipping_order()
         self.deliver(order, carrier=self.own_courier, tracking="SB-43")
         self.run_jobs()
