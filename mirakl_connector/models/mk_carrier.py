@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import access
 from ..compat import sql_constraints
 
 
@@ -195,5 +196,6 @@ class MkCarrierMap(models.Model):
         return super().write(vals)
 
     def action_confirm_match(self):
+        access.check_caller(self, access.MANAGER, "write")
         self.write({"auto_matched": False})
         return True

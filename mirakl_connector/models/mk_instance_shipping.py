@@ -121,15 +121,6 @@ class MkInstance(models.Model):
         self._mk_refresh_shipping_setup(governor=CallGovernor.unlimited())
         return result
 
-    def action_view_carriers(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "mirakl_connector.mk_carrier_map_action"
-        )
-        action["domain"] = [("instance_id", "=", self.id)]
-        action["context"] = {"default_instance_id": self.id}
-        return action
-
     # ------------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------------

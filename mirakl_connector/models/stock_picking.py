@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
-from .. import compat
+from .. import access
 
 SHIPMENT_STATES = [
     ("to_send", "To send"),
@@ -65,9 +65,7 @@ class StockPicking(models.Model):
 
     def action_mk_send_shipment(self):
         """Send to Mirakl (again): queue the shipment of these done deliveries."""
-        if not self.env.user.has_group("mirakl_connector.group_mirakl_user"):
-            raise AccessError(_("Only Mirakl users can send shipments to Mirakl."))
-        compat.check_access(self, "write")
+        access.check_caller(self, access.USER, "write")
         pickings = self._mk_shippable()
         if not pickings:
             raise UserError(
@@ -97,9 +95,7 @@ class StockPicking(models.Model):
     def action_mk_ship_whole_order(self):
         """OR24 now, for a marketplace that ships whole orders, when the seller knows the
         rest of the order will not be delivered from Odoo."""
-        if not self.env.user.has_group("mirakl_connector.group_mirakl_user"):
-            raise AccessError(_("Only Mirakl users can send shipments to Mirakl."))
-        compat.check_access(self, "write")
+        access.check_caller(self, access.USER, "write")
         for picking in self._mk_shippable():
             if picking.mk_shipment_state != "sent" or picking.mk_shipment_mode != "or24":
                 raise UserError(

@@ -54,6 +54,21 @@ class EntryPointCase(MiraklCase):
             "mk_state": "WAITING_ACCEPTANCE", "mk_acceptance_state": "pending",
         })
         licence = cls.env["ecosire.license"].search([], limit=1)
+        warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.env.company.id)], limit=1
+        )
+        delivery = cls.env["stock.picking"].create({
+            "picking_type_id": warehouse.out_type_id.id,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": cls.env.ref("stock.stock_location_customers").id,
+        })
+        method = cls.env["delivery.carrier"].create({
+            "name": "RPC carrier",
+            "product_id": cls.env["product.product"].create({"name": "RPC shipping"}).id,
+        })
+        carrier = cls.env["mk.carrier"].create(
+            {"instance_id": cls.instance.id, "code": "RPC", "label": "RPC"}
+        )
         cls.records = {
             "mk.instance": cls.instance,
             "mk.instance.flow": cls.instance.flow_ids.filtered(lambda f: f.flow == "account"),
@@ -65,6 +80,11 @@ class EntryPointCase(MiraklCase):
             "mk.order.acceptance.wizard": cls.env["mk.order.acceptance.wizard"].create(
                 {"order_id": cls.order.id}
             ),
+            "stock.picking": delivery,
+            "mk.carrier.map": cls.env["mk.carrier.map"].create({
+                "instance_id": cls.instance.id, "delivery_carrier_id": method.id,
+                "mk_carrier_id": carrier.id, "auto_matched": True,
+            }),
             "ecosire.license": licence,
             "ecosire.license.offline.wizard": cls.env["ecosire.license.offline.wizard"].create(
                 {"license_id": licence.id, "receipt_file": base64.b64encode(b"not a receipt")}
