@@ -87,6 +87,18 @@ class TestSecurity(MiraklCase):
         records["mk.offer.import.error"] = self.env["mk.offer.import.error"].create({
             "import_id": offer_import.id, "binding_id": records["mk.offer.binding"].id,
             "offer_sku": "OFFER-A", "message": "Unknown offer"})
+        carrier = self.env["mk.carrier"].create(
+            {"instance_id": instance.id, "code": "UPS", "label": "UPS"})
+        records["mk.carrier"] = carrier
+        records["mk.shipping.type"] = self.env["mk.shipping.type"].create(
+            {"instance_id": instance.id, "code": "STD", "label": "Standard"})
+        records["mk.carrier.map"] = self.env["mk.carrier.map"].create({
+            "instance_id": instance.id, "mk_carrier_id": carrier.id,
+            "delivery_carrier_id": self.env["delivery.carrier"].create({
+                "name": "UPS A", "product_id": product.id}).id})
+        records["mk.order.document"] = self.env["mk.order.document"].create({
+            "instance_id": instance.id, "mirakl_document_id": "DOC-A",
+            "sale_order_id": records["sale.order"].id, "file_name": "label.pdf"})
         stored = [
             name for name in self.env.registry
             if name.startswith("mk.") and not self.env[name]._abstract
