@@ -12,7 +12,7 @@ It installs the two addons in a new database (odoo-bin -i), then, in this proces
    SQL queries it ran;
 3. lets the simulator finish the import, changes the stock of 1 % of the products with real
    inventory adjustments (stock moves), and runs the export again: it prints the rows sent.
-The last two lines read ``stock export: <s> s, <MB> MB peak, <queries> queries`` and
+An existing --db is reused (not installed again). The last two lines read ``stock export: <s> s, <MB> MB peak, <queries> queries`` and
 ``delta after 1% change: <rows> rows``. The database is dropped unless --keep is given.
 It prints figures; it asserts nothing about speed.
 """
@@ -46,7 +46,16 @@ def odoo_args(args, db):
             "--addons-path", addons]
 
 
+def database_exists(args, db):
+    listing = subprocess.run(["psql", "-h", args.db_host, "-U", args.db_user, "-lqt", "postgres"],
+                             capture_output=True, text=True, check=False).stdout
+    return db in {line.split("|")[0].strip() for line in listing.splitlines()}
+
+
 def install(args, db):
+    if database_exists(args, db):
+        print("install: reusing database %s" % db)
+        return
     command = [sys.executable, str(args.odoo / "odoo-bin"), *odoo_args(args, db), "-i", MODULES,
                "--stop-after-init", "--max-cron-threads=0", "--http-port", "0",
                "--log-level", "warn"]
@@ -109,12 +118,12 @@ def clone_products(env, count):
     quant_cols = _columns(cr, "stock_quant", {"id", "product_id", "quantity"})
     cr.execute(
         "INSERT INTO stock_quant (product_id, quantity, %(cols)s) "
-        "SELECT v.id, 1 + v.id %% 50, %(qcols)s FROM stock_quant q, unnest(%%s::int[]) AS v(id) "
+        "SELECT v.id, 1 + mod(v.id, 50), %(qcols)s FROM stock_quant q, unnest(%%s::int[]) AS v(id) "
         "WHERE q.product_id = %%s"
         % {"cols": ", ".join('"%s"' % c for c in quant_cols),
            "qcols": ", ".join('q."%s"' % c for c in quant_cols)},
         [products[1:], model.id])
-    cr.execute("UPDATE stock_quant SET quantity = 1 + product_id %% 50 WHERE product_id = %s",
+    cr.execute("UPDATE stock_quant SET quantity = 1 + mod(product_id, 50) WHERE product_id = %s",
                [model.id])
     env.invalidate_all()
     return products, warehouse
