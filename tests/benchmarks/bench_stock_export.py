@@ -12,8 +12,9 @@ It installs the two addons in a new database (odoo-bin -i), then, in this proces
    SQL queries it ran;
 3. lets the simulator finish the import, changes the stock of 1 % of the products with real
    inventory adjustments (stock moves), and runs the export again: it prints the rows sent.
-An existing --db is reused (not installed again). The last two lines read ``stock export: <s> s, <MB> MB peak, <queries> queries`` and
-``delta after 1% change: <rows> rows``. The database is dropped unless --keep is given.
+The last two lines read ``stock export: <s> s, <MB> MB peak, <queries> queries`` and
+``delta after 1% change: <rows> rows``. The database is dropped unless --keep is given; an
+existing --db is reused, not installed again.
 It prints figures; it asserts nothing about speed.
 """
 
