@@ -36,6 +36,7 @@
         "security/offers/ir.model.access.csv",
         "security/offers/ir_rules.xml",
         "views/mk_offer_import_views.xml",
+        "views/mk_offer_export_wizard_views.xml",
         "views/mk_instance_offers_views.xml",
         "views/mk_offer_binding_export_views.xml",
         "views/mk_shipping_views.xml",

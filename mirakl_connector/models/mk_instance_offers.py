@@ -46,6 +46,8 @@ class MkInstance(models.Model):
     price_sync_paused = fields.Boolean(
         string="Pause Price Sync", help="Nothing is sent while paused; changes wait.")
     price_last_full_export = fields.Datetime(readonly=True, copy=False)
+    offer_last_full_export = fields.Datetime(string="Offers Last Sent", readonly=True,
+                                             copy=False)
     listing_create_products = fields.Boolean(
         string="Create Products",
         help="The listing import creates a product (name, barcode, price) for an offer "

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 # Per exported kind, the SQL type of its value column (what was last sent/accepted).
-EXPORT_VALUE_TYPES = {"stock": "int4", "price": "varchar"}
+EXPORT_VALUE_TYPES = {"stock": "int4", "price": "varchar", "offer": "varchar"}
 # Binding fields whose change makes every export of the binding due again.
 EXPORT_TRIGGER_FIELDS = frozenset({"product_id", "offer_sku", "pack_factor", "active"})
 
@@ -46,6 +46,14 @@ class MkOfferBinding(models.Model):
                                       readonly=True, copy=False, ondelete="set null", index=True)
     price_error = fields.Text(string="Price Refused", readonly=True, copy=False,
                               help="Mirakl's reason for refusing the last price row sent.")
+    offer_due = fields.Boolean(default=True, copy=False, readonly=True)
+    offer_exported = fields.Char(string="Last Offer Row Accepted", readonly=True, copy=False)
+    offer_exported_at = fields.Datetime(string="Offer Sent On", readonly=True, copy=False)
+    offer_sent = fields.Char(readonly=True, copy=False)
+    offer_import_id = fields.Many2one("mk.offer.import", string="Offer Import Running",
+                                      readonly=True, copy=False, ondelete="set null", index=True)
+    offer_error = fields.Text(string="Offer Refused", readonly=True, copy=False,
+                              help="Mirakl's reason for refusing the last offer row sent.")
     # what Mirakl shows (the listing import reads it with OF21)
     mirakl_offer_id = fields.Char(string="Mirakl Offer ID", readonly=True, copy=False)
     mirakl_state_code = fields.Char(string="Offer State", readonly=True, copy=False)

@@ -8,3 +8,4 @@ from . import offer_price_export
 from . import offer_listing_import
 from . import offer_drift
 from . import shipment_exporter
+from . import offer_offer_export

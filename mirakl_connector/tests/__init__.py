@@ -23,3 +23,4 @@ from . import test_offer_listing_import
 from . import test_offer_drift
 from . import test_shipping_export
 from . import test_shipping_setup
+from . import test_offer_offer_export

@@ -1,2 +1,3 @@
 from . import mk_order_import_wizard
 from . import mk_order_acceptance_wizard
+from . import mk_offer_export_wizard
