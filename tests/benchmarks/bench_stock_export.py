@@ -143,14 +143,35 @@ def setup_shop(env, sim, products, warehouse):
         "pack_factor, active, stock_due) "
         "SELECT %s, %s, 'SKU-' || p.id, p.id, 1, true, true FROM unnest(%s::int[]) AS p(id)",
         [instance.id, instance.company_id.id, products])
+    return instance
+
+
+def reuse_shop(env, sim):
+    """The shop of an earlier run of this script (--db kept): every offer unsent again."""
+    instance = env["mk.instance"].search([("name", "=", "Benchmark shop")], limit=1)
+    if not instance:
+        return None, None, None
+    shop = sim.shop("EUR")
+    instance.write({"base_url": sim.base_url, "api_key": shop["api_key"],
+                    "stock_last_full_export": False})
+    env["mk.offer.import"].search([("instance_id", "=", instance.id)]).unlink()
+    env.flush_all()
+    env.cr.execute("UPDATE mk_offer_binding SET stock_due = true, stock_exported_at = NULL, "
+                   "stock_import_id = NULL, stock_error = NULL WHERE instance_id = %s "
+                   "RETURNING product_id", [instance.id])
+    products = sorted(row[0] for row in env.cr.fetchall())
+    env.invalidate_all()
+    return instance, products, instance.warehouse_id
+
+
+def fill_simulator(sim, products):
     from mirakl_simulator import seed
 
-    sim_shop = sim.simulator.shop_for(shop["shop_id"])
+    sim_shop = sim.simulator.shop_for(sim.shop("EUR")["shop_id"])
     for product_id in products:
         sku = "SKU-%d" % product_id
         sim.simulator.add_product("P-" + sku, sku)
         seed.add_offer(sim.simulator, sim_shop, sku, "P-" + sku, "10.00", 0)
-    return instance
 
 
 def count_queries(cr):
@@ -194,8 +215,12 @@ def main():
             started = time.perf_counter()
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                products, warehouse = clone_products(env, args.offers)
-                instance_id = setup_shop(env, sim, products, warehouse).id
+                instance, products, warehouse = reuse_shop(env, sim)
+                if instance is None:
+                    products, warehouse = clone_products(env, args.offers)
+                    instance = setup_shop(env, sim, products, warehouse)
+                instance_id, warehouse_id = instance.id, warehouse.id
+                fill_simulator(sim, products)
                 cr.commit()
             print("setup: %d products, bindings and offers in %.0f s"
                   % (len(products), time.perf_counter() - started))
@@ -210,6 +235,8 @@ def main():
                 elapsed = time.perf_counter() - started
                 restore()
                 full_rows = offer_import.line_count
+                print("full export: %d rows, %.1f s, %d queries" % (
+                    full_rows, elapsed, counter["queries"]), flush=True)
                 finish(sim, instance, offer_import)
                 cr.commit()
                 # the same full export again, under tracemalloc (which slows Python down)
@@ -218,11 +245,14 @@ def main():
                 peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
                 tracemalloc.stop()
                 state = finish(sim, instance, offer_import)
+                print("peak memory of the same export under tracemalloc: %.0f MB" % peak,
+                      flush=True)
                 cr.commit()
 
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 instance = env["mk.instance"].browse(instance_id)
+                warehouse = env["stock.warehouse"].browse(warehouse_id)
                 changed = env["product.product"].browse(products[:: 100][: len(products) // 100])
                 quants = env["stock.quant"].with_context(inventory_mode=True).create([{
                     "product_id": product.id, "location_id": warehouse.lot_stock_id.id,
