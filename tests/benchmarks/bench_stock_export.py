@@ -54,17 +54,17 @@ def database_exists(args, db):
 
 
 def install(args, db):
-    if database_exists(args, db):
-        print("install: reusing database %s" % db)
-        return
-    command = [sys.executable, str(args.odoo / "odoo-bin"), *odoo_args(args, db), "-i", MODULES,
+    """Install the addons in a new database; a kept one is upgraded to this code instead."""
+    reuse = database_exists(args, db)
+    command = [sys.executable, str(args.odoo / "odoo-bin"), *odoo_args(args, db),
+               "-u" if reuse else "-i", MODULES,
                "--stop-after-init", "--max-cron-threads=0", "--http-port", "0",
                "--log-level", "warn"]
     if not (args.odoo / "odoo" / "orm").is_dir():  # before 19 demo data loads unless refused
         command.append("--without-demo=all")
     started = time.perf_counter()
     subprocess.run(command, check=True)
-    print("install: %.0f s" % (time.perf_counter() - started))
+    print("%s: %.0f s" % ("upgrade" if reuse else "install", time.perf_counter() - started))
 
 
 def bootstrap(args, db):
