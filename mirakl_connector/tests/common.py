@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase
 from odoo.tests.common import _super_send
 
@@ -40,6 +41,14 @@ class SimulatorCase(TransactionCase):
         # the call budget is committed at once, so it outlives each rolled-back test
         with self.registry.cursor() as cr:
             cr.execute("DELETE FROM mk_call_budget")
+
+    def _committed(self, function):
+        """``function(env)`` in a transaction of its own, committed: the tests of two real
+        connections keep their data out of the test's transaction (and remove it after)."""
+        with self.registry.cursor() as cr:
+            result = function(api.Environment(cr, SUPERUSER_ID, {}))
+            cr.commit()
+            return result
 
     @classmethod
     def _request_handler(cls, s, r, /, **kw):

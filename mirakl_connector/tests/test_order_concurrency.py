@@ -20,12 +20,6 @@ class TestOrderConcurrency(SimulatorCase):
     separate cursors and removed at the end.
     """
 
-    def _committed(self, function):
-        with self.registry.cursor() as cr:
-            result = function(api.Environment(cr, SUPERUSER_ID, {}))
-            cr.commit()
-            return result
-
     def _setup_committed_data(self, env):
         product = env["product.product"].create({"name": "Race", "default_code": SKU})
         shop = self.sim.shop("USD")

@@ -21,12 +21,6 @@ class TestOrderRaces(SimulatorCase):
     Real, separate connections (see test_order_concurrency); data is committed and removed.
     """
 
-    def _committed(self, function):
-        with self.registry.cursor() as cr:
-            result = function(api.Environment(cr, SUPERUSER_ID, {}))
-            cr.commit()
-            return result
-
     def _setup(self, env):
         currency = env["res.currency"].with_context(active_test=False).search(
             [("name", "=", CURRENCY)]
