@@ -89,6 +89,7 @@ class MkInstance(models.Model):
 
     def action_view_offer_imports(self):
         self.ensure_one()
+        access.check_caller(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "mirakl_connector.mk_offer_import_action")
         action["domain"] = [("instance_id", "=", self.id)]
