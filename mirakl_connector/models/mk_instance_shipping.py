@@ -51,6 +51,13 @@ class MkInstance(models.Model):
         "salesperson of an order not shipped yet.",
     )
 
+    shipping_skip_centers = fields.Char(
+        string="Centres Not Shipped by Us",
+        help="Comma-separated Mirakl fulfilment centre codes (the order's fulfillment.center."
+        "code) whose orders the operator or a 3PL ships (dropship): their deliveries are not "
+        "confirmed by the connector, and the order says why.",
+    )
+
     # what the platform runs, read with PC01 at Test Connection and daily
     platform_name = fields.Char(readonly=True, copy=False)
     platform_checked_at = fields.Datetime(string="Platform Read On", readonly=True, copy=False)
@@ -194,6 +201,11 @@ class MkInstance(models.Model):
                 multi_shipment=bool(shipment["multi_shipment"]), multi_shipment_source="platform"
             )
         return values
+
+    def _mk_skip_centers(self):
+        self.ensure_one()
+        return [code.strip() for code in (self.shipping_skip_centers or "").split(",")
+                if code.strip()]
 
     def _mk_uses_multi_shipment(self):
         self.ensure_one()

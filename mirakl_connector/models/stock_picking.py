@@ -130,6 +130,11 @@ class StockPicking(models.Model):
     def _mk_queue_shipments(self):
         exporter = self.env["mk.shipment.exporter"]
         for picking in self.filtered(lambda p: p.mk_shipment_state not in ("sent", "not_needed")):
+            elsewhere = exporter._fulfilled_elsewhere(picking)
+            if elsewhere:
+                picking.write({"mk_shipment_state": "not_needed", "mk_shipment_note": elsewhere})
+                picking.sale_id.message_post(body=elsewhere)
+                continue
             problem = exporter._check_before_send(picking)
             if problem:
                 picking.sudo().write({"mk_shipment_state": "failed", "mk_shipment_error": problem})

@@ -123,6 +123,20 @@ class ShipmentExporter(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    def _fulfilled_elsewhere(self, picking):
+        """Why the connector does not confirm this delivery (dropship/3PL centre), or None."""
+        data = picking.sale_id._mk_payload()
+        center = ((data.get("fulfillment") or {}).get("center") or {}).get("code")
+        if center and center in picking.mk_instance_id._mk_skip_centers():
+            return _(
+                "Mirakl has order %(order)s fulfilled by centre %(center)s (dropship or 3PL): "
+                "its shipment is confirmed there, not by Odoo.",
+                order=picking.mk_order_id,
+                center=center,
+            )
+        return None
+
+    @api.model
     def _check_before_send(self, picking):
         """Why this delivery cannot be sent as it is (before any call), or None."""
         order = picking.sale_id

@@ -243,6 +243,16 @@ class TestShipmentWholeOrder(ShippingCase):
             {"carrier_name": "Speedy Bikes", "tracking_number": "SB-43"},
         )
 
+    def test_orders_of_a_dropship_centre_are_not_confirmed_by_us(self):
+        self.instance.shipping_skip_centers = "DEFAULT, OTHER"
+        order, _data = self.shipping_order()
+        picking = self.deliver(order)
+        self.run_jobs()
+        self.assertEqual(picking.mk_shipment_state, "not_needed")
+        self.assertIn("DEFAULT", picking.mk_shipment_note)
+        self.assertPosted(order, "dropship or 3PL")
+        self.assertEqual(self.calls("ST01", "OR23", "OR24"), [])
+
     def test_mandatory_tracking_missing_blocks_before_any_call(self):
         order, data = self.shipping_order(shipping_type={"code": "EXP", "label": "Express"})
         picking = self.deliver(order, tracking=False)
