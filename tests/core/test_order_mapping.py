@@ -296,3 +296,10 @@ def test_line_terms_are_exact_on_many_promoted_lines():
         assert exact, (gross, net, quantity)
         assert line_total(price_unit, quantity, discount) == net
         assert 0 <= discount < 100
+
+
+def test_an_amount_no_unit_price_reaches_is_met_with_a_discount():
+    # 359.90 excluding tax for 4: 89.97 or 89.98 a piece never makes it
+    price_unit, discount, exact = line_terms(D("359.90"), D("359.90"), 4)
+    assert exact and line_total(price_unit, 4, discount) == D("359.90")
+    assert line_terms(D("30.00"), D("30.00"), 3) == (D("10.00"), D(0), True)

@@ -44,17 +44,22 @@ def line_terms(gross, net, quantity, price_digits=2, discount_digits=2, currency
     ``gross`` is the line amount before promotions and ``net`` what Mirakl charges. The first
     choice keeps the catalogue unit price and expresses the promotion as the discount. Odoo
     keeps few digits for both, so when no discount reproduces ``net`` with that unit price,
-    discounts near the promotion's rate are tried with the unit price that fits them; as a
-    last resort the unit price absorbs the promotion. Returns ``(price_unit, discount,
+    discounts near the promotion's rate are tried with the unit price that fits them (also
+    without a promotion, when no unit price times the quantity gives ``net``); as a last
+    resort the unit price absorbs the promotion. Returns ``(price_unit, discount,
     exact)``.
     """
     gross, net, quantity = Decimal(gross), Decimal(net), Decimal(quantity)
     if quantity <= 0:
         raise ValueError("quantity must be positive, got %s" % quantity)
-    if gross > 0 and gross != net:
+    catalogue = quantize(gross / quantity, price_digits)
+    if gross == net and line_total(catalogue, quantity, 0, currency_digits) == net:
+        return catalogue, Decimal(0), True
+    # A promotion, or an amount no unit price reaches (a tax-excluded price Mirakl derived
+    # from a tax-included one, 359.90 for 4): a discount closes the gap to the cent.
+    if gross > 0:
         step = Decimal(1).scaleb(-discount_digits)
         base = quantize((1 - net / gross) * 100, discount_digits)
-        catalogue = quantize(gross / quantity, price_digits)
         price_step = Decimal(1).scaleb(-price_digits)
         for offset in range(0, 201):
             for discount in _around(base, offset * step):
