@@ -281,8 +281,11 @@ def test_parse_does_not_modify_payload():
 
 
 def test_line_terms_say_when_no_exact_terms_exist():
-    # 10.00 over 3 units at 2 digits per unit cannot be written exactly: it must be reported.
-    assert line_terms(D("10.00"), D("10.00"), 3)[2] is False
+    # 10.00 over 3 units has no 2-digit unit price, but a discount reaches it
+    price_unit, discount, exact = line_terms(D("10.00"), D("10.00"), 3)
+    assert exact and discount > 0 and line_total(price_unit, 3, discount) == D("10.00")
+    # nothing to discount from and no unit price gives 0.01 for 3: it must be reported
+    assert line_terms(D("0"), D("0.01"), 3)[2] is False
 
 
 def test_line_terms_are_exact_on_many_promoted_lines():
