@@ -21,6 +21,8 @@
         "security/ir_rules.xml",
         "security/mk_shipping_security.xml",
         "security/mk_shipping_rules.xml",
+        "security/webhooks/ir.model.access.csv",
+        "security/webhooks/ir_rules.xml",
         "data/ir_cron_data.xml",
         # sections first: each views file below adds its own menu entries under them
         "views/mirakl_menus.xml",
@@ -40,6 +42,8 @@
         "views/mk_instance_offers_views.xml",
         "views/mk_offer_binding_export_views.xml",
         "views/mk_shipping_views.xml",
+        "views/mk_webhook_event_views.xml",
+        "views/mk_instance_webhook_views.xml",
     ],
     "installable": True,
     "application": True,

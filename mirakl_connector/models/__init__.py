@@ -32,3 +32,5 @@ from . import delivery_carrier_shipping
 from . import mk_instance_shipping
 from . import stock_picking
 from . import mk_order_document
+from . import mk_instance_webhook
+from . import mk_webhook_event

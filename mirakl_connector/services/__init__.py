@@ -9,3 +9,4 @@ from . import offer_listing_import
 from . import offer_drift
 from . import shipment_exporter
 from . import offer_offer_export
+from . import webhook_dispatcher
