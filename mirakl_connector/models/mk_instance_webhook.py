@@ -10,6 +10,10 @@ class MkInstance(models.Model):
 
     _inherit = "mk.instance"
 
+    # ------------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------------
+
     webhook_enabled = fields.Boolean(
         string="Receive Webhooks",
         copy=False,
@@ -26,6 +30,10 @@ class MkInstance(models.Model):
     webhook_url = fields.Char(string="Webhook URL", compute="_compute_webhook_url")
     webhook_event_count = fields.Integer(compute="_compute_webhook_event_count")
 
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
     @api.depends_context("uid")
     def _compute_webhook_url(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
@@ -40,6 +48,10 @@ class MkInstance(models.Model):
         ))
         for instance in self:
             instance.webhook_event_count = counts.get(instance, 0)
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
 
     def action_generate_webhook_secret(self):
         """A new random secret; the sender must be given it again."""

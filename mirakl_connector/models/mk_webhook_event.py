@@ -28,6 +28,10 @@ class MkWebhookEvent(models.Model):
     _order = "received_at desc, id desc"
     _rec_name = "event_type"
 
+    # ------------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------------
+
     instance_id = fields.Many2one(
         "mk.instance", string="Shop", required=True, ondelete="cascade", index=True,
         readonly=True,
@@ -63,6 +67,10 @@ class MkWebhookEvent(models.Model):
         string="Resent", readonly=True, help="How many times the same event came again.",
     )
 
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
     @api.depends("headers")
     def _compute_headers_display(self):
         for event in self:
@@ -71,7 +79,7 @@ class MkWebhookEvent(models.Model):
             )
 
     # ------------------------------------------------------------------
-    # Intake (called by the controller, as superuser, for one shop)
+    # INTAKE (the controller calls it as superuser, for one shop)
     # ------------------------------------------------------------------
 
     @api.model
@@ -115,7 +123,7 @@ class MkWebhookEvent(models.Model):
         return event, True
 
     # ------------------------------------------------------------------
-    # Actions
+    # ACTIONS
     # ------------------------------------------------------------------
 
     def action_reprocess(self):

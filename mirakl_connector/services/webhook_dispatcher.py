@@ -1,6 +1,6 @@
 from odoo import _, api, models
 
-from ..mirakl.orders.mapping import utc_datetime
+from .order_importer import same_version
 
 ORDER_IDS_PER_CALL = 100
 
@@ -11,6 +11,10 @@ class MkWebhookDispatcher(models.AbstractModel):
 
     _name = "mk.webhook.dispatcher"
     _description = "Mirakl Webhook Event Processing"
+
+    # ------------------------------------------------------------------
+    # QUEUE
+    # ------------------------------------------------------------------
 
     @api.model
     def _enqueue_event(self, event):
@@ -46,7 +50,7 @@ class MkWebhookDispatcher(models.AbstractModel):
         event.write({"state": "failed", "error": message})
 
     # ------------------------------------------------------------------
-    # Order events: read the orders again (OR11 order_ids) and import them as the poll does
+    # ORDER EVENTS: read the orders again (OR11 order_ids), import them as the poll does
     # ------------------------------------------------------------------
 
     @api.model
@@ -65,16 +69,15 @@ class MkWebhookDispatcher(models.AbstractModel):
             ):
                 payloads[payload.get("order_id")] = payload
         importer = self.env["mk.order.importer"]
+        known = importer._known_versions(instance, list(payloads))
         done, unknown = [], []
         for order_id in order_ids:
             payload = payloads.get(order_id)
             if payload is None:
                 unknown.append(order_id)
                 continue
-            known = importer._find_order(instance, order_id)
-            updated = payload.get("last_updated_date")
-            if known and updated and known.mk_last_updated == utc_datetime(updated):
-                done.append(_("%s already up to date", known.name))
+            if same_version(known.get(order_id), payload.get("last_updated_date")):
+                done.append(_("%s already up to date", order_id))
                 continue  # the poll (or a resend) mapped this very version
             order = importer._import_order(instance, payload)
             done.append(order.name if order else _("%s not imported (state)", order_id))

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..mirakl.webhook import compute_signature
-from .test_order_common import OrderCase
+from .common import OrderCase
 
 SECRET = "s3cret-of-the-shop"
 
@@ -22,7 +22,9 @@ class TestWebhooks(OrderCase, HttpCase):
         cls.instance.write({"webhook_enabled": True, "webhook_secret": SECRET})
         cls.Event = cls.env["mk.webhook.event"]
 
-    # helpers --------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------------
 
     def post(self, body, instance=None, secret=SECRET, header="X-Mirakl-Signature",
              prefix="", signature=None):
@@ -50,7 +52,9 @@ class TestWebhooks(OrderCase, HttpCase):
     def orders_of(self, mirakl_id):
         return self.env["sale.order"].search([("mk_order_id", "=", mirakl_id)])
 
-    # the answers ------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # THE ANSWERS
+    # ------------------------------------------------------------------
 
     def test_each_refusal_has_its_status_and_stores_nothing(self):
         body = self.event_body(order_id="X-1")
@@ -130,7 +134,9 @@ class TestWebhooks(OrderCase, HttpCase):
                          .json()["status"], "stored")
         self.assertEqual(self.Event.search_count([]), 2)
 
-    # processing -----------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # PROCESSING
+    # ------------------------------------------------------------------
 
     def test_order_event_imports_the_order_read_from_mirakl(self):
         sim_order = self.sim_order()
@@ -206,7 +212,9 @@ class TestWebhooks(OrderCase, HttpCase):
         self.assertEqual(unknown.kind, "unknown")
         self.assertFalse(self.orders_of("NOT-AN-ORDER"))
 
-    # access -------------------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # ACCESS
+    # ------------------------------------------------------------------
 
     def test_users_see_their_company_s_events_and_only_managers_the_secret(self):
         self.post(self.event_body(order_id="C-1"))

@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from mirakl.webhook_events import WebhookPayloadError, event_kind, parse_event
 
 
