@@ -23,6 +23,9 @@
         "security/mk_shipping_rules.xml",
         "security/webhooks/ir.model.access.csv",
         "security/webhooks/ir_rules.xml",
+        "security/messages/ir.model.access.csv",
+        "security/messages/ir_rules.xml",
+        "data/mk_message_data.xml",
         "data/ir_cron_data.xml",
         # sections first: each views file below adds its own menu entries under them
         "views/mirakl_menus.xml",
@@ -44,6 +47,7 @@
         "views/mk_shipping_views.xml",
         "views/mk_webhook_event_views.xml",
         "views/mk_instance_webhook_views.xml",
+        "views/mk_thread_views.xml",
     ],
     "installable": True,
     "application": True,

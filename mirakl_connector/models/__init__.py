@@ -34,3 +34,5 @@ from . import stock_picking
 from . import mk_order_document
 from . import mk_instance_webhook
 from . import mk_webhook_event
+from . import mk_thread
+from . import mk_instance_messages

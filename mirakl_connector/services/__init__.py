@@ -10,3 +10,5 @@ from . import offer_drift
 from . import shipment_exporter
 from . import offer_offer_export
 from . import webhook_dispatcher
+from . import message_sync
+from . import webhook_messages

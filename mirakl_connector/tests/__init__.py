@@ -25,3 +25,4 @@ from . import test_shipping_export
 from . import test_shipping_setup
 from . import test_offer_offer_export
 from . import test_webhooks
+from . import test_messages

@@ -212,6 +212,20 @@ class TestWebhooks(OrderCase, HttpCase):
         self.assertEqual(unknown.kind, "unknown")
         self.assertFalse(self.orders_of("NOT-AN-ORDER"))
 
+    def test_message_event_syncs_that_thread(self):
+        sim_order = self.sim_order()
+        self.import_ids(sim_order["order_id"])
+        sim_thread = self.sim.add_thread("Is it in stock?", order_id=sim_order["order_id"])
+        named = self.Event.browse(self.post(self.event_body(
+            "MESSAGE_RECEIVED", thread_id=sim_thread["id"])).json()["event"])
+        forged = self.Event.browse(self.post(self.event_body(
+            "MESSAGE_RECEIVED", thread_id="THR-FORGED")).json()["event"])
+        self.run_jobs()
+        self.assertEqual((named.state, forged.state), ("done", "ignored"))
+        thread = self.env["mk.thread"].search([("mirakl_thread_id", "=", sim_thread["id"])])
+        self.assertEqual(thread.order_id, self.orders_of(sim_order["order_id"]))
+        self.assertEqual(thread.message_line_ids.body, "Is it in stock?")
+
     # ------------------------------------------------------------------
     # ACCESS
     # ------------------------------------------------------------------
