@@ -4,6 +4,7 @@ import base64
 import json
 
 from . import documents, platform, seed
+from . import seed, webhooks
 from .clock import format_datetime
 from .offers import OFFER_DEFAULTS, offer_api
 from .web import ApiError, Response
@@ -57,6 +58,7 @@ def _find_order(sim, order_id):
 
 def reset(sim, request):
     sim.reset(seed=bool(_body(request).get("seed")))
+    webhooks.sender(sim).configure(None, None, False)  # a test's forwarding ends with it
     return Response.empty()
 
 
@@ -95,6 +97,7 @@ def configure_platform(sim, request):
 def create_order(sim, request):
     spec = _body(request)
     order = sim.create_order(sim.shop_for(spec.get("shop_id")), spec)
+    webhooks.sender(sim).on_change(sim.now(), "ORDER_CREATED", order_id=order.order_id)
     return Response.json(order.to_api(), status=201)
 
 
@@ -105,7 +108,11 @@ def get_order(sim, request):
 def advance_order(sim, request):
     body = _body(request)
     order = _find_order(sim, request.path_params["order_id"])
+    before = order.state
     apply_step(order, body.get("action"), sim.now(), body.get("line_id"))
+    if order.state != before:
+        event = "ORDER_REFUSED" if order.state == "REFUSED" else "ORDER_STATE_CHANGED"
+        webhooks.sender(sim).on_change(sim.now(), event, order_id=order.order_id)
     return Response.json(order.to_api())
 
 
@@ -192,7 +199,33 @@ def add_thread(sim, request):
     thread = seed.add_customer_thread(
         sim, shop, body.get("body", "Hello"), order, body.get("topic", "Question"), attachments
     )
+    webhooks.sender(sim).on_change(
+        sim.now(), "MESSAGE_RECEIVED", order_id=order.order_id if order else None,
+        thread_id=thread.thread_id,
+    )
     return Response.json(thread.to_api(), status=201)
+
+
+def configure_webhooks(sim, request):
+    body = _body(request)
+    sender = webhooks.sender(sim)
+    if request.method == "POST":
+        sender.configure(body.get("url"), body.get("secret"), body.get("enabled", True))
+    return Response.json(sender.describe())
+
+
+def send_webhook(sim, request):
+    """A test's own event: any type, ``forged`` (wrong key) or ``resend`` (index in sent)."""
+    body = _body(request)
+    try:
+        status = webhooks.sender(sim).send(
+            sim.now(), body.get("event_type", "ORDER_STATE_CHANGED"),
+            order_id=body.get("order_id"), thread_id=body.get("thread_id"),
+            forged=bool(body.get("forged")), resend=body.get("resend"),
+        )
+    except (ValueError, IndexError, TypeError) as error:
+        raise ApiError(400, str(error))
+    return Response.json({"status": status})
 
 
 def add_invoice(sim, request):
@@ -243,6 +276,9 @@ def register(router):
     router.add("POST", "/_sim/products", "add_product", add_product)
     router.add("POST", "/_sim/offers", "add_offer", add_offer)
     router.add("POST", "/_sim/threads", "add_thread", add_thread)
+    router.add("GET", "/_sim/webhooks", "webhooks", configure_webhooks)
+    router.add("POST", "/_sim/webhooks", "configure_webhooks", configure_webhooks)
+    router.add("POST", "/_sim/webhooks/send", "send_webhook", send_webhook)
     router.add("POST", "/_sim/invoices", "add_invoice", add_invoice)
     router.add("POST", "/_sim/transactions", "add_transaction", add_transaction)
     router.add("POST", "/_sim/returns", "add_return", add_return)

@@ -164,6 +164,22 @@ class SimulatorClient:
         }
         return self._call("POST", "/_sim/threads", payload)
 
+    def configure_webhooks(self, url, secret, enabled=True):
+        """Post signed events to ``url`` when orders and threads change (control API)."""
+        return self._call("POST", "/_sim/webhooks", {"url": url, "secret": secret,
+                                                    "enabled": enabled})
+
+    def send_webhook(self, event_type="ORDER_STATE_CHANGED", order_id=None, thread_id=None,
+                     forged=False, resend=None):
+        """Post one event now; ``resend``: index in webhook_log() to send byte for byte again.
+        Returns the receiver's HTTP status."""
+        return self._call("POST", "/_sim/webhooks/send", {
+            "event_type": event_type, "order_id": order_id, "thread_id": thread_id,
+            "forged": forged, "resend": resend})["status"]
+
+    def webhook_log(self):
+        return self._call("GET", "/_sim/webhooks")["sent"]
+
     def add_invoice(self, amount_excl_taxes, taxes=0, shop_id=None, **fields):
         """fields: kind (AUTO_INVOICE, MANUAL_INVOICE, MANUAL_CREDIT), payment_state, days_ago."""
         payload = dict(fields, amount_excl_taxes=amount_excl_taxes, taxes=taxes, shop_id=shop_id)

@@ -226,6 +226,21 @@ class TestWebhooks(OrderCase, HttpCase):
         self.assertEqual(thread.order_id, self.orders_of(sim_order["order_id"]))
         self.assertEqual(thread.message_line_ids.body, "Is it in stock?")
 
+    def test_the_simulator_s_forwarded_events_lead_to_one_import(self):
+        url = "%s/mirakl/webhook/%s" % (self.base_url(), self.instance.id)
+        self.sim.configure_webhooks(url, SECRET)
+        self.addCleanup(self.sim.configure_webhooks, None, None, False)
+        sim_order = self.sim_order()  # posts ORDER_CREATED, signed
+        self.assertEqual(self.sim.send_webhook(resend=0), 200)
+        self.assertEqual(self.sim.send_webhook(order_id=sim_order["order_id"], forged=True), 401)
+        self.env.invalidate_all()
+        event = self.Event.search([("instance_id", "=", self.instance.id)])
+        self.assertEqual((len(event), event.event_type, event.duplicate_count),
+                         (1, "ORDER_CREATED", 1))
+        self.run_jobs()
+        self.assertEqual(len(self.orders_of(sim_order["order_id"])), 1)
+        self.assertEqual(event.state, "done")
+
     # ------------------------------------------------------------------
     # ACCESS
     # ------------------------------------------------------------------
