@@ -99,6 +99,13 @@ class TestSecurity(MiraklCase):
         records["mk.order.document"] = self.env["mk.order.document"].create({
             "instance_id": instance.id, "mirakl_document_id": "DOC-A",
             "sale_order_id": records["sale.order"].id, "file_name": "label.pdf"})
+        records["mk.webhook.event"] = self.env["mk.webhook.event"].create({
+            "instance_id": instance.id, "fingerprint": "id:A-EVENT",
+            "received_at": "2026-01-01 00:00:00"})
+        records["mk.thread"] = self.env["mk.thread"].create({
+            "instance_id": instance.id, "mirakl_thread_id": "A-THREAD"})
+        records["mk.thread.message"] = self.env["mk.thread.message"].create({
+            "thread_id": records["mk.thread"].id, "body": "Hello"})
         stored = [
             name for name in self.env.registry
             if name.startswith("mk.") and not self.env[name]._abstract
