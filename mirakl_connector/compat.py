@@ -30,9 +30,11 @@ servers:
 * Stock: ``picking_moves``, ``move_done_quantity``, ``move_set_done_quantity`` (done
   quantities are ``quantity`` + ``picked`` since 17; 19 removed ``move_ids_without_package``).
 * Tests: ``running_tests`` tells whether commits must be skipped (17 and 19 flag it
-  differently).
+  differently); ``incoming_requests_allowed`` lets an HttpCase serve a request that is not
+  its own (19 asks for a test cookie).
 """
 
+import contextlib
 import re
 import threading
 
@@ -187,6 +189,14 @@ def running_tests():
     the thread (``current_test`` is only set for at-install tests), 19 only sets
     ``current_test``, 18 does both."""
     return bool(odoo_module.current_test) or getattr(threading.current_thread(), "testing", False)
+
+
+def incoming_requests_allowed(http_case):
+    """Context in which an HttpCase's server serves requests that do not come from its own
+    opener (e.g. the simulator posting a webhook): 19 serves only requests carrying its test
+    cookie unless told otherwise; 17 and 18 serve them all."""
+    allow = getattr(http_case, "allow_requests", None)
+    return allow(all_requests=True) if allow else contextlib.nullcontext()
 
 
 # ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import secrets
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo import api, fields, models
+
+from .. import access
 
 
 class MkInstance(models.Model):
@@ -55,13 +56,13 @@ class MkInstance(models.Model):
 
     def action_generate_webhook_secret(self):
         """A new random secret; the sender must be given it again."""
-        if not self.env.user.has_group("mirakl_connector.group_mirakl_manager"):
-            raise AccessError(_("Only Mirakl managers can set the webhook secret."))
+        access.check_caller(self, access.MANAGER, "write")
         for instance in self:
             instance.webhook_secret = secrets.token_hex(32)
 
     def action_view_webhook_events(self):
         self.ensure_one()
+        access.check_caller(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "mirakl_connector.mk_webhook_event_action"
         )

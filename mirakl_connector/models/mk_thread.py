@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import access
 from ..compat import sql_constraints
 
 AUTHOR_TYPES = [("CUSTOMER", "Customer"), ("OPERATOR", "Operator"), ("SHOP", "Shop")]
@@ -51,6 +52,7 @@ class MkThread(models.Model):
 
     def action_reply(self):
         self.ensure_one()
+        access.check_caller(self)
         return {
             "type": "ir.actions.act_window",
             "res_model": "mk.thread.reply.wizard",

@@ -2,6 +2,7 @@ import json
 
 from odoo import api, fields, models
 
+from .. import access
 from ..compat import sql_constraints
 
 # headers worth keeping to trace a delivery (never cookies or authorisation)
@@ -128,6 +129,7 @@ class MkWebhookEvent(models.Model):
 
     def action_reprocess(self):
         """Queue the events again (e.g. after fixing the shop's settings)."""
-        self.write({"state": "received", "error": False, "result": False})  # caller's rights
+        access.check_caller(self, access.MANAGER, "write")
+        self.write({"state": "received", "error": False, "result": False})
         for event in self:
             event.job_id = self.env["mk.webhook.dispatcher"]._enqueue_event(event)

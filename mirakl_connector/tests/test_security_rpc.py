@@ -89,7 +89,14 @@ class EntryPointCase(MiraklCase):
             "ecosire.license.offline.wizard": cls.env["ecosire.license.offline.wizard"].create(
                 {"license_id": licence.id, "receipt_file": base64.b64encode(b"not a receipt")}
             ),
+            "mk.webhook.event": cls.env["mk.webhook.event"].create({
+                "instance_id": cls.instance.id, "fingerprint": "id:RPC",
+                "received_at": "2026-01-01 00:00:00", "state": "failed"}),
         }
+        cls.records["mk.thread"] = cls.env["mk.thread"].create(
+            {"instance_id": cls.instance.id, "mirakl_thread_id": "THR-RPC"})
+        cls.records["mk.thread.reply.wizard"] = cls.env["mk.thread.reply.wizard"].create(
+            {"thread_id": cls.records["mk.thread"].id, "body": "forged reply"})
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")

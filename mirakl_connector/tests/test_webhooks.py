@@ -8,6 +8,7 @@ from odoo import fields, sql_db
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .. import compat
 from ..mirakl.webhook import compute_signature
 from .common import OrderCase
 
@@ -230,9 +231,11 @@ class TestWebhooks(OrderCase, HttpCase):
         url = "%s/mirakl/webhook/%s" % (self.base_url(), self.instance.id)
         self.sim.configure_webhooks(url, SECRET)
         self.addCleanup(self.sim.configure_webhooks, None, None, False)
-        sim_order = self.sim_order()  # posts ORDER_CREATED, signed
-        self.assertEqual(self.sim.send_webhook(resend=0), 200)
-        self.assertEqual(self.sim.send_webhook(order_id=sim_order["order_id"], forged=True), 401)
+        with compat.incoming_requests_allowed(self):
+            sim_order = self.sim_order()  # posts ORDER_CREATED, signed
+            self.assertEqual(self.sim.send_webhook(resend=0), 200)
+            self.assertEqual(
+                self.sim.send_webhook(order_id=sim_order["order_id"], forged=True), 401)
         self.env.invalidate_all()
         event = self.Event.search([("instance_id", "=", self.instance.id)])
         self.assertEqual((len(event), event.event_type, event.duplicate_count),

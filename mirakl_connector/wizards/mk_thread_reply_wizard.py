@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .. import access
+
 
 class MkThreadReplyWizard(models.TransientModel):
     _name = "mk.thread.reply.wizard"
@@ -11,6 +13,6 @@ class MkThreadReplyWizard(models.TransientModel):
 
     def action_send(self):
         self.ensure_one()
-        self.thread_id.mirakl_thread_id  # noqa: B018 - the caller's rules: raises if not theirs
+        access.check_caller(self.thread_id)
         self.thread_id._reply(self.body, self.attachment_ids)
         return {"type": "ir.actions.act_window_close"}
