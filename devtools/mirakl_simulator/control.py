@@ -3,8 +3,7 @@
 import base64
 import json
 
-from . import documents, platform, seed
-from . import seed, webhooks
+from . import documents, platform, seed, webhooks
 from .clock import format_datetime
 from .offers import OFFER_DEFAULTS, offer_api
 from .web import ApiError, Response
