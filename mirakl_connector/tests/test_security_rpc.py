@@ -85,6 +85,9 @@ class EntryPointCase(MiraklCase):
                 "instance_id": cls.instance.id, "delivery_carrier_id": method.id,
                 "mk_carrier_id": carrier.id, "auto_matched": True,
             }),
+            "mk.offer.export.wizard": cls.env["mk.offer.export.wizard"].create(
+                {"instance_id": cls.instance.id}
+            ),
             "ecosire.license": licence,
             "ecosire.license.offline.wizard": cls.env["ecosire.license.offline.wizard"].create(
                 {"license_id": licence.id, "receipt_file": base64.b64encode(b"not a receipt")}
