@@ -7,11 +7,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import access
+from ..call_budget_store import MAX_WAIT_IN_TRANSACTION, DatabaseBudgetStore
 from ..mirakl import errors, operators
 from ..mirakl.client import MiraklClient, validate_base_url
 from ..mirakl.governor import CallGovernor, governor_from_overrides, parse_limit_overrides
 from ..mirakl.orders import states
-from .mk_call_budget import MAX_WAIT_IN_TRANSACTION, DatabaseBudgetStore
 
 _logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..call_budget_store import MAX_WAIT_IN_TRANSACTION
 from ..mirakl import errors
-from ..models.mk_call_budget import MAX_WAIT_IN_TRANSACTION
 from .common import MiraklCase
 
 
