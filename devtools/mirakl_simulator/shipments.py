@@ -20,6 +20,10 @@ def _shipment_api(shipment):
     }
     if shipment["tracking"]:
         payload["tracking"] = dict(shipment["tracking"])
+    if shipment.get("shipping_from"):
+        payload["shipping_from"] = {
+            key: dict(value) for key, value in shipment["shipping_from"].items()
+        }
     if shipment["shipped"]:
         payload["shipped_date"] = format_datetime(shipment["shipped"])
     if shipment.get("invoice_reference"):
@@ -102,6 +106,7 @@ def _new_shipment(sim, shop, item):
         lines.append(shipped_line)
     if not lines:
         raise ValueError("shipment_lines is required")
+    shipping_from = _shipping_from(shop, item.get("shipping_from"))
     now = sim.now()
     shipment = {
         "id": "SHP-%s" % shop.next_id("shipment"),
@@ -113,6 +118,7 @@ def _new_shipment(sim, shop, item):
         "updated": now,
         "shipped": None,
         "invoice_reference": item.get("invoice_reference"),
+        "shipping_from": shipping_from,
     }
     if item.get("shipped") and tracking_required(sim, order) and not shipment["tracking"].get(
         "tracking_number"
@@ -124,6 +130,19 @@ def _new_shipment(sim, shop, item):
     if item.get("shipped"):
         _ship(sim, shop, shipment)
     return shipment
+
+
+def _shipping_from(shop, requested):
+    """ST01 ``shipping_from`` is a warehouse code, only where PC01 lets sellers edit the
+    shipping origin; otherwise that shipment goes to shipment_errors."""
+    if not requested:
+        return None
+    if not shop.platform["features"]["order_workflows"]["sellers_edit_shipping_origin"]:
+        raise ValueError("Shop is not allowed to edit the shipping origin")
+    code = ((requested.get("warehouse") or {}).get("code") or "").strip()
+    if not code:
+        raise ValueError("shipping_from.warehouse.code is required")
+    return {"warehouse": {"code": code}}
 
 
 def tracking_required(sim, order):

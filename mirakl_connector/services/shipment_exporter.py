@@ -357,7 +357,22 @@ class ShipmentExporter(models.AbstractModel):
         }
         if tracking:
             shipment["tracking"] = tracking
+        shipping_from = self._prepare_shipping_from(picking)
+        if shipping_from:
+            shipment["shipping_from"] = shipping_from
         return shipment
+
+    @api.model
+    def _prepare_shipping_from(self, picking):
+        """ST01 ``shipping_from``: the delivery's warehouse, by code, when PC01 lets sellers set
+        the ship-from. ST01 takes only ``warehouse.code``; Mirakl answers with the address it
+        holds for that warehouse. Operators that do not allow it refuse the shipment."""
+        if not picking.mk_instance_id.platform_edit_shipping_origin:
+            return None
+        warehouse = picking.picking_type_id.warehouse_id
+        if not warehouse.code:
+            return None
+        return {"warehouse": {"code": warehouse.code}}
 
     @api.model
     def _prepare_tracking(self, picking):

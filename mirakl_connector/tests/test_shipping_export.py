@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from ..mirakl.governor import CallGovernor
 from .test_shipping_common import ShippingCase
 
 
@@ -113,6 +114,48 @@ class TestShipmentMultiShipment(ShippingCase):
         self.assertEqual([c["operation"] for c in self.calls("ST01", "OR23", "OR24")],
                          ["OR23", "OR24"])
         self.assertEqual(self.sim_state(data2), "SHIPPED")
+
+    def test_ship_from_is_the_warehouse_where_the_platform_allows_it(self):
+        self.sim.configure_platform(
+            {"features": {"order_workflows": {"sellers_edit_shipping_origin": True}}}
+        )
+        self.instance._mk_refresh_shipping_setup(governor=CallGovernor.unlimited())
+        self.assertTrue(self.instance.platform_edit_shipping_origin)
+        order, data = self.shipping_order()
+        picking = self.deliver(order)
+        warehouse = picking.picking_type_id.warehouse_id
+        self.run_jobs()
+
+        self.assertEqual(picking.mk_shipment_state, "sent")
+        [call] = self.calls("ST01")
+        [shipment] = body(call)["shipments"]
+        self.assertEqual(shipment["shipping_from"], {"warehouse": {"code": warehouse.code}})
+        [stored] = self.mirakl_shipments(data)
+        self.assertEqual(stored["shipping_from"]["warehouse"]["code"], warehouse.code)
+        self.assertEqual(self.sim_state(data), "SHIPPED")
+
+    def test_no_ship_from_where_the_platform_does_not_allow_it(self):
+        self.assertFalse(self.instance.platform_edit_shipping_origin)
+        order, data = self.shipping_order()
+        self.deliver(order)
+        self.run_jobs()
+
+        [call] = self.calls("ST01")
+        [shipment] = body(call)["shipments"]
+        self.assertNotIn("shipping_from", shipment)
+        self.assertEqual(self.sim_state(data), "SHIPPED")
+
+        # the operator refuses a ship-from it does not allow, as one shipment error
+        order2, data2 = self.shipping_order([self.sim_line("SKU-3", 1)])
+        line_id = data2["order_lines"][0]["order_line_id"]
+        answer = self.instance._get_client().create_shipments([{
+            "order_id": data2["order_id"],
+            "shipment_lines": [{"order_line_id": line_id, "quantity": 1}],
+            "shipping_from": {"warehouse": {"code": "WH"}},
+        }])
+        self.assertEqual(answer["shipment_success"], [])
+        self.assertIn("shipping origin", answer["shipment_errors"][0]["message"])
+        self.assertEqual(self.mirakl_shipments(data2), [])
 
     def test_corrected_tracking_is_sent_with_st23(self):
         order, data = self.shipping_order()
