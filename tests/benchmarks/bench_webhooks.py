@@ -32,8 +32,8 @@ import time
 import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-MODULES = "ecosire_license_client,mirakl_connector"
+from odoo_harness import add_database_arguments, bootstrap, install, odoo_args
+
 SECRET = "bench-secret-a"
 OTHER_SECRET = "bench-secret-b"
 OVERSIZED = 300 * 1024
@@ -44,41 +44,14 @@ def parse_args():
     parser.add_argument("odoo", type=Path, help="Odoo source directory (with odoo-bin)")
     parser.add_argument("--valid", type=int, default=2000, help="signed events to time")
     parser.add_argument("--fuzz", type=int, default=10000, help="abusive requests")
-    parser.add_argument("--db", default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the database")
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "127.0.0.1"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    add_database_arguments(parser)
     return parser.parse_args()
 
 
-def odoo_args(args, db):
-    addons = ",".join(str(p) for p in (args.odoo / "addons", args.odoo / "odoo" / "addons", REPO))
-    return ["-d", db, "--db_host", args.db_host, "--db_user", args.db_user,
-            "--addons-path", addons]
 
 
-def install(args, db):
-    command = [sys.executable, str(args.odoo / "odoo-bin"), *odoo_args(args, db), "-i", MODULES,
-               "--stop-after-init", "--max-cron-threads=0", "--http-port", "0",
-               "--log-level", "warn"]
-    if not (args.odoo / "odoo" / "orm").is_dir():  # before 19 demo data loads unless refused
-        command.append("--without-demo=all")
-    started = time.perf_counter()
-    subprocess.run(command, check=True)
-    print("install: %.0f s" % (time.perf_counter() - started))
 
 
-def bootstrap(args, db):
-    sys.path[:0] = [str(args.odoo)]
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(odoo_args(args, db) + ["--log-level", "warn"])
-    try:
-        from odoo.modules.registry import Registry
-    except ImportError:  # 19
-        from odoo.orm.registry import Registry
-    return odoo, Registry(db)
 
 
 def setup_shops(env):
