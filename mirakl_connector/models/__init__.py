@@ -27,6 +27,7 @@ from . import product_product_offers
 from . import product_template_offers
 from . import product_pricelist_offers
 from . import product_pricelist_item_offers
+from . import mk_shop_code_mixin
 from . import mk_carrier
 from . import delivery_carrier_shipping
 from . import mk_instance_shipping

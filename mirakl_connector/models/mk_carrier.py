@@ -13,7 +13,9 @@ class MkCarrier(models.Model):
     tracking link from its URL template."""
 
     _name = "mk.carrier"
+    _inherit = ["mk.shop.code.mixin"]
     _description = "Mirakl Carrier"
+    _mirakl_answer_key = "carriers"  # SH21
     _order = "instance_id, sequence, label, id"
     _rec_name = "label"
 
@@ -40,44 +42,15 @@ class MkCarrier(models.Model):
             )
 
     @api.model
-    def _sync_from_mirakl(self, instance, answer):
-        """SH21 answer -> this shop's carriers, updated in place; returns (created, updated)."""
-        approved = instance._get_carrier_codes()
-        existing = {
-            carrier.code: carrier
-            for carrier in self.with_context(active_test=False).search(
-                [("instance_id", "=", instance.id)]
-            )
-        }
-        created = updated = 0
-        seen = set()
-        for item in answer.get("carriers") or []:
-            code = item.get("code")
-            if not code:
-                continue
-            seen.add(code)
-            values = self._prepare_carrier_values(instance, item, approved)
-            if code in existing:
-                existing[code].write(values)
-                updated += 1
-            else:
-                self.create(dict(values, instance_id=instance.id, code=code))
-                created += 1
-        gone = [carrier for code, carrier in existing.items() if code not in seen]
-        for carrier in gone:
-            carrier.active = False
-        return created, updated
-
-    @api.model
-    def _prepare_carrier_values(self, instance, item, approved):
+    def _prepare_mirakl_values(self, instance, item):
         code = item["code"]
-        return {
-            "label": item.get("label") or code,
-            "standard_code": item.get("standard_code") or False,
-            "tracking_url": item.get("tracking_url") or False,
-            "sequence": approved.index(code) + 1 if code in approved else 100,
-            "active": True,
-        }
+        approved = instance._get_carrier_codes()
+        return dict(
+            super()._prepare_mirakl_values(instance, item),
+            standard_code=item.get("standard_code") or False,
+            tracking_url=item.get("tracking_url") or False,
+            sequence=approved.index(code) + 1 if code in approved else 100,
+        )
 
 
 @sql_constraints(
@@ -91,7 +64,9 @@ class MkShippingType(models.Model):
     """A shipping method of the operator (SH12): whether it needs a tracking number."""
 
     _name = "mk.shipping.type"
+    _inherit = ["mk.shop.code.mixin"]
     _description = "Mirakl Shipping Type"
+    _mirakl_answer_key = "shipping_types"  # SH12
     _order = "instance_id, label, id"
     _rec_name = "label"
 
@@ -110,39 +85,14 @@ class MkShippingType(models.Model):
     active = fields.Boolean(default=True)
 
     @api.model
-    def _sync_from_mirakl(self, instance, answer):
-        """SH12 answer -> this shop's shipping types, updated in place."""
-        existing = {
-            kind.code: kind
-            for kind in self.with_context(active_test=False).search(
-                [("instance_id", "=", instance.id)]
-            )
-        }
-        created = updated = 0
-        seen = set()
-        for item in answer.get("shipping_types") or []:
-            code = item.get("code")
-            if not code:
-                continue
-            seen.add(code)
-            values = {
-                "label": item.get("label") or code,
-                "description": item.get("description") or False,
-                "mandatory_tracking": bool(item.get("mandatory_tracking")),
-                "click_and_collect": bool(item.get("click_and_collect")),
-                "delivery_by_operator": bool(item.get("delivery_by_operator")),
-                "active": True,
-            }
-            if code in existing:
-                existing[code].write(values)
-                updated += 1
-            else:
-                self.create(dict(values, instance_id=instance.id, code=code))
-                created += 1
-        for code, kind in existing.items():
-            if code not in seen:
-                kind.active = False
-        return created, updated
+    def _prepare_mirakl_values(self, instance, item):
+        return dict(
+            super()._prepare_mirakl_values(instance, item),
+            description=item.get("description") or False,
+            mandatory_tracking=bool(item.get("mandatory_tracking")),
+            click_and_collect=bool(item.get("click_and_collect")),
+            delivery_by_operator=bool(item.get("delivery_by_operator")),
+        )
 
 
 @sql_constraints(
