@@ -5,7 +5,7 @@
    (http://127.0.0.1:8970; the private key stays in .local/demo/, outside git);
 3. creates the Odoo database `mirakl_demo` with both addons, a demo licence activated against
    the licence server, and an active instance connected to the simulator;
-4. runs the first syncs;
+4. runs the first syncs and imports an order seeded in SHIPPING, its delivery ready from stock;
 5. serves Odoo on http://localhost:8069 and prints the login.
 
 It uses the first Odoo source of ODOO_SOURCES. Ctrl-C stops everything it started.
@@ -54,7 +54,29 @@ instance.action_test_connection()
 instance.action_activate()
 for _round in range(3):  # flows queue one job per order; the next round runs them
     env['mk.instance']._cron_dispatch()
+# One order to deliver from the UI: accepted, SHIPPING on Mirakl, its delivery ready from stock.
+# The first syncs queue the older orders for the served Odoo; the order seeded to be shipped is
+# imported now, as the import wizard does, then confirmed by the financial rule's job.
+from odoo.addons.mirakl_connector import compat
+env['mk.order.importer']._import_order_ids(instance, [%(ship_order_id)r])
+for _round in range(2):
+    env['mk.instance']._cron_dispatch()
+order = env['sale.order'].search([('mk_instance_id', '=', instance.id),
+                                  ('mk_order_id', '=', %(ship_order_id)r)])
+delivery = order.picking_ids.filtered(
+    lambda p: p.picking_type_code == 'outgoing' and p.state not in ('done', 'cancel'))[:1]
+if delivery:
+    products = delivery.move_ids.product_id
+    # imported products are consumables; stock them so the delivery reserves real quantities
+    env['stock.move'].search([('product_id', 'in', products.ids),
+                              ('state', 'in', ('assigned', 'partially_available'))])._do_unreserve()
+    products.product_tmpl_id.write(compat.storable_product_vals(env))
+    for move in delivery.move_ids:
+        env['stock.quant']._update_available_quantity(
+            move.product_id, delivery.location_id, move.product_uom_qty * 10)
+    delivery.action_assign()
 env.cr.commit()
+print('DEMO-SHIPPABLE:', order.name, order.mk_order_id, delivery.name, delivery.state)
 print('DEMO-INSTANCE:', instance.account_shop_name, instance.account_currency,
       'orders imported:', env['sale.order'].search_count([('mk_instance_id', '=', instance.id)]),
       'failed jobs:', env['mk.job'].search_count([('state', '=', 'failed')]))
@@ -137,7 +159,16 @@ def main():
         sys.path.insert(0, str(REPO / "devtools"))
         from mirakl_simulator.testing import SimulatorClient
 
-        shop = SimulatorClient(f"http://127.0.0.1:{SIMULATOR_PORT}").shops[0]
+        simulator_client = SimulatorClient(f"http://127.0.0.1:{SIMULATOR_PORT}")
+        shop = simulator_client.shops[0]
+        # an order accepted and paid (SHIPPING), for the user to deliver from Odoo
+        ship_order = simulator_client.create_order(
+            state="SHIPPING", shop_id=shop["shop_id"], lines=[
+                {"offer_sku": "DEMO-MUG", "product_title": "Demo mug", "quantity": 2,
+                 "price_unit": 12.5},
+                {"offer_sku": "DEMO-TEE", "product_title": "Demo T-shirt", "quantity": 1,
+                 "price_unit": 19.9},
+            ])
 
         print(f"[2/5] licence server on http://127.0.0.1:{LICENSE_PORT}", flush=True)
         key_args = ["--key-file", str(WORK / "licence_demo_key"),
@@ -172,12 +203,14 @@ def main():
             "odoo_port": ODOO_PORT, "licence_key": licence_key,
             "licence_url": f"http://127.0.0.1:{LICENSE_PORT}",
             "simulator_url": f"http://127.0.0.1:{SIMULATOR_PORT}",
-            "shop": json.dumps(shop),
+            "shop": json.dumps(shop), "ship_order_id": ship_order["order_id"],
         }
         out = subprocess.run([*odoo[:2], "shell", *odoo[2:], "--no-http", "--log-level=warn"],
                              input=script, text=True, capture_output=True, cwd=REPO, env=os.environ)
         summary = [line for line in out.stdout.splitlines() if line.startswith("DEMO-")]
-        if out.returncode or len(summary) < 2:
+        shippable = next((line.split()[1:] for line in summary
+                          if line.startswith("DEMO-SHIPPABLE:")), [])
+        if out.returncode or len(summary) < 3:
             print(out.stdout[-4000:], out.stderr[-4000:], sep="\n", file=sys.stderr)
             fail("setting up the demo database failed (output above)")
         print("      " + "\n      ".join(summary), flush=True)
@@ -185,8 +218,15 @@ def main():
         print(f"[5/5] Odoo on http://localhost:{ODOO_PORT}", flush=True)
         server = start([*odoo, "--log-level=warn"], env=os.environ)
         wait_for_port(ODOO_PORT, server, "Odoo", seconds=120)
+        ship = ""
+        if len(shippable) >= 3:
+            ship = ("  Ship an order: Sales > %s (Mirakl %s) > Delivery button, or Inventory >\n"
+                    "  Deliveries > %s; press Validate. Within a minute the dispatcher cron\n"
+                    "  sends it to the simulator (ST01): the delivery shows Mirakl 'Sent' and\n"
+                    "  the order turns SHIPPED.\n" % tuple(shippable[:3]))
         print(f"\n  Open http://localhost:{ODOO_PORT}  login: admin  password: admin\n"
               "  Mirakl > Configuration > Shops > 'Demo shop (simulator)' > Test Connection\n"
+              f"{ship}"
               "  Ctrl-C stops Odoo, the simulator and the licence server.\n", flush=True)
         server.wait()
     except KeyboardInterrupt:
