@@ -1,6 +1,8 @@
 """Shared set-up of the Odoo tests: a licence and the simulator over real HTTP (SimulatorCase),
 one shop (MiraklCase), and for the order tests two shops with products and stock (OrderCase)."""
 
+import csv
+import io
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -178,3 +180,48 @@ class OrderCase(SimulatorCase):
         self.assertFalse(order.mk_total_mismatch, "Odoo %s vs Mirakl %s" % (
             order.amount_total, order.mk_total))
         self.assertAlmostEqual(order.amount_total, order.mk_total, places=2)
+
+
+class OfferCase(MiraklCase):
+    """Offer, stock and price flows against a simulator emptied for each test, with stock in the
+    shop's warehouse; the flows run through the queue as the dispatcher runs them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.env.company.id)], limit=1)
+        cls.instance.warehouse_id = cls.warehouse
+
+    def setUp(self):
+        super().setUp()
+        self.sim.reset()
+        self.client = self.instance._get_client()
+
+    def _storable_product(self, code, quantity=0, **values):
+        product = self.env["product.product"].create(dict(
+            {"name": "Product %s" % code, "default_code": code},
+            **storable_product_vals(self.env), **values))
+        if quantity:
+            self._set_stock(product, quantity)
+        return product
+
+    def _set_stock(self, product, quantity):
+        """An inventory adjustment, as a warehouse user counts the shelf."""
+        self.env["stock.quant"].with_context(inventory_mode=True).create({
+            "product_id": product.id, "location_id": self.warehouse.lot_stock_id.id,
+            "inventory_quantity": quantity,
+        }).action_apply_inventory()
+
+    def _run_flow(self, flow):
+        """One run of the shop's flow through the queue; the imports it sent to Mirakl."""
+        imports = self.env["mk.offer.import"]
+        before = imports.search([("instance_id", "=", self.instance.id)])
+        self._flow(self.instance, flow)._enqueue()
+        self.env["mk.job"]._run_pending(instances=self.instance)
+        return imports.search([("instance_id", "=", self.instance.id)]) - before
+
+    def _csv_rows(self, offer_import):
+        """The rows of the file an import sent, as dicts by column."""
+        text = offer_import.attachment_id.raw.decode("utf-8")
+        return list(csv.DictReader(io.StringIO(text), delimiter=";"))

@@ -1,48 +1,28 @@
-import csv
-import io
 
 from odoo.tests import tagged
 
 from .. import compat
-from .common import MiraklCase
+from .common import OfferCase
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")
-class TestOfferDrift(MiraklCase):
+class TestOfferDrift(OfferCase):
     """Offers changed on the Mirakl side are found and, with auto-correct, sent again."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.env.company.id)], limit=1)
-        cls.instance.write({
-            "warehouse_id": cls.warehouse.id,
-            "pricelist_id": cls.env["product.pricelist"].create({"name": "Drift prices"}).id,
-        })
-
-    def setUp(self):
-        super().setUp()
-        self.sim.reset()
+        cls.instance.pricelist_id = cls.env["product.pricelist"].create({"name": "Drift prices"})
 
     def _product(self, code, quantity, price):
-        product = self.env["product.product"].create(dict(
-            {"name": code, "default_code": code, "list_price": price},
-            **compat.storable_product_vals(self.env)))
-        self.env["stock.quant"].with_context(inventory_mode=True).create({
-            "product_id": product.id, "location_id": self.warehouse.lot_stock_id.id,
-            "inventory_quantity": quantity}).action_apply_inventory()
-        return product
+        return self._storable_product(code, quantity, name=code, list_price=price)
 
     def _bind(self, product, sku):
         return self.env["mk.offer.binding"].create(
             {"instance_id": self.instance.id, "product_id": product.id, "offer_sku": sku})
 
     def _run(self, flow):
-        before = self.env["mk.offer.import"].search([])
-        self._flow(self.instance, flow)._enqueue()
-        self.env["mk.job"]._run_pending(instances=self.instance)
-        return self.env["mk.offer.import"].search([]) - before
+        return self._run_flow(flow)
 
     def _settle(self):
         """Mirakl finishes every running import and the connector reads the outcome."""
@@ -53,8 +33,7 @@ class TestOfferDrift(MiraklCase):
             self.instance._get_client(), force=True)
 
     def _rows(self, offer_import):
-        text = offer_import.attachment_id.raw.decode("utf-8")
-        return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+        return self._csv_rows(offer_import)
 
     def test_drift_found_and_corrected_through_the_delta(self):
         for code, quantity, price in (("DRIFT", 10, 10.0), ("STEADY", 5, 20.0)):

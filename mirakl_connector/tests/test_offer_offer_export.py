@@ -1,36 +1,23 @@
-import csv
-import io
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .. import compat
-from .common import MiraklCase
+from .common import OfferCase
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")
-class TestOfferOfferExport(MiraklCase):
+class TestOfferOfferExport(OfferCase):
     """Offers sent in full with OF01: NORMAL by default, REPLACE only once confirmed."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.env.company.id)], limit=1)
-        cls.instance.write({
-            "warehouse_id": cls.warehouse.id,
-            "pricelist_id": cls.env["product.pricelist"].create({"name": "Offer prices"}).id,
-        })
+        cls.instance.pricelist_id = cls.env["product.pricelist"].create({"name": "Offer prices"})
 
     def setUp(self):
         super().setUp()
-        self.sim.reset()
-        product = self.env["product.product"].create(dict(
-            {"name": "Lamp", "default_code": "LAMP", "list_price": 30.0,
-             "barcode": "3700000000048"}, **compat.storable_product_vals(self.env)))
-        self.env["stock.quant"].with_context(inventory_mode=True).create({
-            "product_id": product.id, "location_id": self.warehouse.lot_stock_id.id,
-            "inventory_quantity": 4}).action_apply_inventory()
+        product = self._storable_product("LAMP", 4, name="Lamp", list_price=30.0,
+                                         barcode="3700000000048")
         self.sim.add_product("P-LAMP", "Lamp", ean="3700000000048")
         self.binding = self.env["mk.offer.binding"].create(
             {"instance_id": self.instance.id, "product_id": product.id, "offer_sku": "LAMP-1"})
@@ -53,8 +40,7 @@ class TestOfferOfferExport(MiraklCase):
         wizard = self._wizard()
         wizard.action_send()
         offer_import = self.env["mk.offer.import"].search([("kind", "=", "offer")])
-        rows = list(csv.DictReader(io.StringIO(offer_import.attachment_id.raw.decode()),
-                                   delimiter=";"))
+        rows = self._csv_rows(offer_import)
         self.assertEqual(
             [(r["sku"], r["product-id"], r["product-id-type"], r["price"], r["quantity"],
               r["state"]) for r in rows],

@@ -1,15 +1,13 @@
-import csv
-import io
 from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
 
-from .common import MiraklCase
+from .common import OfferCase
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")
-class TestOfferPriceExport(MiraklCase):
+class TestOfferPriceExport(OfferCase):
     """The prices flow against the simulator: pricelist prices, discounts, deltas."""
 
     @classmethod
@@ -18,11 +16,6 @@ class TestOfferPriceExport(MiraklCase):
         cls.pricelist = cls.env["product.pricelist"].create({
             "name": "Marketplace prices", "currency_id": cls.env.company.currency_id.id})
         cls.instance.pricelist_id = cls.pricelist
-
-    def setUp(self):
-        super().setUp()
-        self.sim.reset()
-        self.client = self.instance._get_client()
 
     def _bind(self, code, list_price, on_mirakl=True, **values):
         product = self.env["product.product"].create(
@@ -35,11 +28,7 @@ class TestOfferPriceExport(MiraklCase):
             **values))
 
     def _run(self):
-        before = self.env["mk.offer.import"].search([("instance_id", "=", self.instance.id)])
-        self._flow(self.instance, "prices")._enqueue()
-        self.env["mk.job"]._run_pending(instances=self.instance)
-        return self.env["mk.offer.import"].search(
-            [("instance_id", "=", self.instance.id)]) - before
+        return self._run_flow("prices")
 
     def _mirakl_done(self):
         self.sim.move_clock(seconds=60)
@@ -47,10 +36,9 @@ class TestOfferPriceExport(MiraklCase):
             {"next_poll": "2000-01-01 00:00:00"})
 
     def _rows(self, offer_import):
-        text = offer_import.attachment_id.raw.decode("utf-8")
         return {row["offer-sku"]: {key: value for key, value in row.items()
                                    if key != "offer-sku" and value}
-                for row in csv.DictReader(io.StringIO(text), delimiter=";")}
+                for row in self._csv_rows(offer_import)}
 
     def _mirakl_offers(self):
         return {offer["shop_sku"]: offer for offer in self.client.iter_offers()}

@@ -1,45 +1,23 @@
-import csv
-import io
 
 from odoo.tests import new_test_user, tagged
 
 from .. import compat
-from .common import MiraklCase
+from .common import OfferCase
 
 
 @tagged("post_install", "-at_install", "mirakl_connector")
-class TestOfferStockExport(MiraklCase):
+class TestOfferStockExport(OfferCase):
     """The stock flow against the simulator: what reaches Mirakl, and when."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.env.company.id)], limit=1)
-        cls.instance.warehouse_id = cls.warehouse
         cls._flow(cls, cls.instance, "stock").enabled = True
-
-    def setUp(self):
-        super().setUp()
-        self.sim.reset()
-        self.client = self.instance._get_client()
 
     # -- helpers ---------------------------------------------------------------------------
 
     def _product(self, code, quantity=0, **values):
-        product = self.env["product.product"].create(dict(
-            {"name": "Product %s" % code, "default_code": code},
-            **compat.storable_product_vals(self.env), **values))
-        if quantity:
-            self._set_stock(product, quantity)
-        return product
-
-    def _set_stock(self, product, quantity):
-        """An inventory adjustment, as a warehouse user counts the shelf."""
-        self.env["stock.quant"].with_context(inventory_mode=True).create({
-            "product_id": product.id, "location_id": self.warehouse.lot_stock_id.id,
-            "inventory_quantity": quantity,
-        }).action_apply_inventory()
+        return self._storable_product(code, quantity, **values)
 
     def _bind(self, product, sku, on_mirakl=True, **values):
         if on_mirakl:
@@ -49,12 +27,7 @@ class TestOfferStockExport(MiraklCase):
             **values))
 
     def _run(self):
-        """One run of the shop's stock flow through the queue; the import it sent, if any."""
-        before = self.env["mk.offer.import"].search([("instance_id", "=", self.instance.id)])
-        self._flow(self.instance, "stock")._enqueue()
-        self.env["mk.job"]._run_pending(instances=self.instance)
-        return self.env["mk.offer.import"].search(
-            [("instance_id", "=", self.instance.id)]) - before
+        return self._run_flow("stock")
 
     def _mirakl_done(self):
         """Mirakl finishes the running imports and the next poll is due."""
@@ -63,9 +36,8 @@ class TestOfferStockExport(MiraklCase):
             {"next_poll": "2000-01-01 00:00:00"})
 
     def _rows(self, offer_import):
-        text = offer_import.attachment_id.raw.decode("utf-8")
         return {row.get("offer-sku") or row["sku"]: int(row["quantity"])
-                for row in csv.DictReader(io.StringIO(text), delimiter=";")}
+                for row in self._csv_rows(offer_import)}
 
     def _mirakl_quantities(self):
         return {offer["shop_sku"]: offer["quantity"] for offer in self.client.iter_offers()}
